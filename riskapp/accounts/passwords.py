@@ -1,0 +1,47 @@
+"""Password rules and argon2id hashing."""
+
+from __future__ import annotations
+
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256  # long enough for any passphrase, short enough to hash cheaply
+
+# argon2-cffi's defaults are the RFC 9106 low-memory argon2id profile.
+_hasher = PasswordHasher()
+# Verified against when the email is unknown, so a miss costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher.check_needs_rehash(password_hash)
+
+
+def password_problem(password: str, *, email: str = "") -> str | None:
+    """Return why ``password`` is not acceptable, or None when it is."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Use at least {MIN_PASSWORD_LENGTH} characters."
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"Use at most {MAX_PASSWORD_LENGTH} characters."
+    if email and password.strip().lower() == email.strip().lower():
+        return "Do not use your email address as your password."
+    return None
+
+
+def generate_one_time_password() -> str:
+    """Return a random password for a first sign-in; the user must replace it."""
+    return secrets.token_urlsafe(12)  # 16 characters, 96 bits

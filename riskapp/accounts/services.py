@@ -1,0 +1,249 @@
+"""Accounts: creating users, signing in and out, and the rules around both."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+
+from riskapp.access import Role
+from riskapp.accounts.models import LoginSession, User
+from riskapp.accounts.passwords import (
+    generate_one_time_password,
+    hash_password,
+    needs_rehash,
+    password_problem,
+    verify_password,
+)
+from riskapp.audit import services as audit
+from riskapp.audit.models import AuditEvent
+from riskapp.database import db, utcnow
+
+LOGIN_FAILED = "auth.login_failed"
+LOGIN_LOCKED = "auth.login_locked"
+# Failures from one address across all accounts before that address is refused too.
+FAILURES_PER_ADDRESS_FACTOR = 4
+
+
+class AccountError(ValueError):
+    """A request about accounts that the rules refuse; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    max_failures: int
+    lockout: timedelta
+    idle_timeout: timedelta
+    max_age: timedelta
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    user: User | None
+    error: str | None = None
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def user_target(user: User) -> audit.AuditTarget:
+    return audit.AuditTarget("user", str(user.id), user.email)
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def create_user(email: str, role: Role, *, actor: User | None, name: str = "") -> tuple[User, str]:
+    """Create an account with a one-time password, returned for showing once."""
+    email = normalise_email(email)
+    if find_user_by_email(email) is not None:
+        raise AccountError(f"An account for {email} already exists.")
+    password = generate_one_time_password()
+    user = User(
+        email=email,
+        name=name.strip(),
+        role=Role(role).value,
+        password_hash=hash_password(password),
+        must_change_password=True,
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record(
+        "user.created",
+        actor=actor,
+        target=user_target(user),
+        summary=f"Created {email} as {user.role}",
+        changes={"role": user.role, "name": user.name},
+    )
+    return user, password
+
+
+def authenticate(email: str, password: str, *, ip: str | None, policy: LoginPolicy) -> LoginOutcome:
+    """Check a sign-in attempt, recording failures and refusing while locked out."""
+    email = normalise_email(email)
+    user = find_user_by_email(email)
+    if _locked_out(email, ip, user, policy):
+        audit.record(LOGIN_LOCKED, actor=None, actor_label=email,
+                     summary="Sign-in refused: too many failed attempts")
+        minutes = int(policy.lockout.total_seconds() // 60)
+        return LoginOutcome(None, f"Too many failed sign-in attempts. Wait {minutes} minutes and "
+                                  "try again, or ask an administrator to reset your password.")
+    # Verify even for unknown emails so the answer takes as long either way.
+    password_ok = verify_password(user.password_hash if user else None, password)
+    if user is None or not password_ok:
+        audit.record(LOGIN_FAILED, actor=None, actor_label=email,
+                     target=user_target(user) if user else None,
+                     summary="Wrong email or password")
+        return LoginOutcome(None, "Wrong email or password.")
+    if not user.is_active:
+        audit.record(LOGIN_FAILED, actor=None, actor_label=email, target=user_target(user),
+                     summary="Account is deactivated")
+        return LoginOutcome(None, "This account is deactivated. Ask an administrator.")
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return LoginOutcome(user)
+
+
+def _locked_out(email: str, ip: str | None, user: User | None, policy: LoginPolicy) -> bool:
+    since = utcnow() - policy.lockout
+    if user is not None and user.last_login_at is not None:
+        since = max(since, user.last_login_at)
+    failures = select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == LOGIN_FAILED, AuditEvent.occurred_at >= since
+    )
+    if db.session.scalar(failures.where(AuditEvent.actor_label == email)) >= policy.max_failures:
+        return True
+    if ip is None:
+        return False
+    from_address = failures.where(AuditEvent.ip_address == ip)
+    return db.session.scalar(from_address) >= policy.max_failures * FAILURES_PER_ADDRESS_FACTOR
+
+
+def start_session(user: User, *, ip: str | None, user_agent: str | None) -> str:
+    """Open a server-side session for ``user`` and return the token the browser keeps."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(LoginSession(
+        user=user,
+        token_hash=_token_hash(token),
+        ip_address=ip,
+        user_agent=(user_agent or "")[:300],
+    ))
+    user.last_login_at = utcnow()
+    audit.record("auth.login", actor=user, target=user_target(user), summary="Signed in")
+    return token
+
+
+def end_session(user: User, token: str | None) -> None:
+    if token:
+        db.session.execute(
+            update(LoginSession)
+            .where(LoginSession.token_hash == _token_hash(token), LoginSession.ended_at.is_(None))
+            .values(ended_at=utcnow())
+        )
+    audit.record("auth.logout", actor=user, target=user_target(user), summary="Signed out")
+
+
+def user_for_session(
+    user_id: int, token: str | None, last_seen: datetime | None, policy: LoginPolicy
+) -> User | None:
+    """Return the signed-in user if the session is still open and neither idle nor too old."""
+    if not token:
+        return None
+    now = utcnow()
+    if last_seen is None or now - last_seen > policy.idle_timeout:
+        return None
+    login = db.session.scalar(
+        select(LoginSession).where(LoginSession.token_hash == _token_hash(token))
+    )
+    if login is None or login.user_id != user_id or login.ended_at is not None:
+        return None
+    if now - login.created_at > policy.max_age or not login.user.is_active:
+        return None
+    return login.user
+
+
+def _end_all_sessions(user: User) -> None:
+    db.session.execute(
+        update(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not verify_password(user.password_hash, current):
+        raise AccountError("Your current password is not right.")
+    if verify_password(user.password_hash, new):
+        raise AccountError("Choose a password different from the current one.")
+    problem = password_problem(new, email=user.email)
+    if problem:
+        raise AccountError(problem)
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    audit.record("user.password_changed", actor=user, target=user_target(user),
+                 summary="Changed own password")
+
+
+def reset_password(user: User, *, actor: User | None) -> str:
+    """Give ``user`` a new one-time password, end their sessions, and return the password."""
+    password = generate_one_time_password()
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    _end_all_sessions(user)
+    audit.record("user.password_reset", actor=actor, target=user_target(user),
+                 summary=f"Reset the password of {user.email}")
+    return password
+
+
+def update_user(user: User, *, actor: User, name: str, role: Role) -> None:
+    before = {"name": user.name, "role": user.role}
+    if user.role == Role.ADMIN and role != Role.ADMIN:
+        _refuse_if_last_admin(user, "change the role of")
+    user.name = name.strip()
+    user.role = Role(role).value
+    changes = audit.diff(before, {"name": user.name, "role": user.role})
+    if changes:
+        audit.record("user.updated", actor=actor, target=user_target(user),
+                     summary=f"Updated {user.email}", changes=changes)
+
+
+def set_active(user: User, active: bool, *, actor: User) -> None:
+    """Deactivate (ending every session at once) or reactivate an account."""
+    if user.is_active == active:
+        return
+    if not active:
+        if user.id == actor.id:
+            raise AccountError("You cannot deactivate your own account.")
+        if user.role == Role.ADMIN:
+            _refuse_if_last_admin(user, "deactivate")
+        _end_all_sessions(user)
+    user.is_active = active
+    audit.record(
+        "user.activated" if active else "user.deactivated",
+        actor=actor,
+        target=user_target(user),
+        summary=f"{'Reactivated' if active else 'Deactivated'} {user.email}",
+        changes={"is_active": {"before": not active, "after": active}},
+    )
+
+
+def _refuse_if_last_admin(user: User, verb: str) -> None:
+    admins = db.session.scalar(
+        select(func.count()).select_from(User)
+        .where(User.role == Role.ADMIN.value, User.is_active.is_(True), User.id != user.id)
+    )
+    if not admins:
+        raise AccountError(f"You cannot {verb} the last active administrator.")
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.email)))
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,93 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, render_template
+from werkzeug.exceptions import HTTPException
+
+from riskapp import access, auth_session, security_headers
+from riskapp.accounts.admin_views import bp as users_bp
+from riskapp.accounts.cli import users_cli
+from riskapp.accounts.views import bp as auth_bp
+from riskapp.audit.cli import audit_cli
+from riskapp.audit.views import bp as audit_bp
+from riskapp.config import Settings, default_database_url, load_or_create_secret_key
+from riskapp.dashboard.views import bp as dashboard_bp
+from riskapp.database import configure_sqlite
+from riskapp.demo.cli import demo_cli
+from riskapp.extensions import csrf, db, login_manager
+from riskapp.migrate import db_cli
+from riskapp.vendors.cli import vendors_cli
+from riskapp.vendors.views import bp as vendors_bp
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app from ``RISKAPP_*`` settings, with ``config`` overriding them."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("RISKAPP_INSTANCE_PATH") or None,
+    )
+    configure_app(app, config or {})
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    register_errorhandlers(app)
+    return app
+
+
+def configure_app(app: Flask, overrides: Mapping[str, Any]) -> None:
+    app.config.update(Settings().to_flask_config())
+    app.config.update(overrides)
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config.get("DATABASE_URL") or default_database_url(
+        app.instance_path
+    )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    app.config.update(
+        SESSION_COOKIE_NAME="riskapp_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=bool(app.config["SECURE_COOKIES"]),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=app.config["SESSION_MAX_HOURS"]),
+        MAX_CONTENT_LENGTH=app.config.get("MAX_CONTENT_LENGTH") or 16 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session, which expires
+    )
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+    # Access policies run before CSRF, so an anonymous POST is sent to sign in.
+    access.init_access(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    auth_session.init_auth_session(app)
+    security_headers.init_security_headers(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    for blueprint in (auth_bp, users_bp, audit_bp, dashboard_bp, vendors_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_commands(app: Flask) -> None:
+    for group in (db_cli, users_cli, audit_cli, vendors_cli, demo_cli):
+        app.cli.add_command(group)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    def render_error(error: HTTPException) -> tuple[str, int]:
+        code = error.code or 500
+        return render_template("error.html", error=error, code=code), code
+
+    for code in (400, 403, 404, 405, 413, 500):
+        app.register_error_handler(code, render_error)

@@ -1,0 +1,39 @@
+"""The audit log, for admins."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, render_template, request
+
+from riskapp.access import Permission, requires
+from riskapp.audit import search
+from riskapp.extensions import db
+
+bp = Blueprint("audit", __name__, url_prefix="/admin/audit", template_folder="templates")
+
+PAGE_SIZE = 50
+
+
+@bp.get("/")
+@requires(Permission.AUDIT_VIEW)
+def index() -> str:
+    filters = search.AuditFilter.from_args(request.args)
+    page = db.paginate(search.event_select(filters), per_page=PAGE_SIZE, error_out=False)
+    return render_template(
+        "audit/index.html", page=page, filters=filters,
+        actions=search.known_actions(), object_types=search.known_object_types(),
+    )
+
+
+@bp.get("/export.csv")
+@requires(Permission.AUDIT_VIEW)
+def export_csv() -> Response:
+    filters = search.AuditFilter.from_args(request.args)
+    events = db.session.scalars(search.event_select(filters))
+    filename = f"audit-log-{date.today().isoformat()}.csv"
+    return Response(
+        "\ufeff" + search.export_csv(events),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -1,0 +1,65 @@
+"""Settings read from ``RISKAPP_*`` environment variables.
+
+Every setting has a safe default so ``make run`` works with nothing configured; the README
+lists them. The secret key is never a constant: without ``RISKAPP_SECRET_KEY`` one is
+generated on first start and kept in the instance folder.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
+
+
+class Settings(BaseSettings):
+    """The operator-facing settings; each maps to ``RISKAPP_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="RISKAPP_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite in the instance folder"
+    )
+    secret_key: str | None = Field(default=None, description="Signs sessions and CSRF tokens")
+    session_idle_minutes: int = Field(default=30, ge=1, description="Sign out after inactivity")
+    session_max_hours: int = Field(default=12, ge=1, description="Sign out after this long")
+    login_max_failures: int = Field(default=5, ge=1, description="Failed sign-ins before lockout")
+    login_lockout_minutes: int = Field(default=15, ge=1, description="Lockout window")
+    secure_cookies: bool = Field(default=False, description="Mark cookies Secure (HTTPS only)")
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = True
+    mail_from: str = "riskapp@localhost"
+
+    def to_flask_config(self) -> dict[str, Any]:
+        """Return these settings under the upper-case keys Flask and its extensions read."""
+        return {name.upper(): value for name, value in self.model_dump().items()}
+
+
+def load_or_create_secret_key(instance_path: str | os.PathLike[str]) -> str:
+    """Return the instance's secret key, generating and storing one on first use."""
+    path = Path(instance_path) / SECRET_KEY_FILE
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # O_EXCL: two workers starting at once must not each write a different key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def default_database_url(instance_path: str | os.PathLike[str]) -> str:
+    return f"sqlite:///{Path(instance_path) / 'riskapp.db'}"

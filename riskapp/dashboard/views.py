@@ -1,0 +1,16 @@
+"""The landing page: the inventory at a glance."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from riskapp.access import signed_in
+from riskapp.dashboard import services
+
+bp = Blueprint("dashboard", __name__, template_folder="templates")
+
+
+@bp.get("/")
+@signed_in
+def index() -> str:
+    return render_template("dashboard/index.html", overview=services.inventory_overview())

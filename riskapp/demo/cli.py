@@ -1,0 +1,29 @@
+"""``flask demo``: sample data for a first look."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from riskapp.demo import services
+from riskapp.extensions import db
+
+demo_cli = AppGroup("demo", help="Load sample data.")
+
+
+@demo_cli.command("load")
+def load_command() -> None:
+    """Create a demo admin and sample vendors, once: an existing database is left alone."""
+    loaded = services.load_demo_data()
+    if loaded is None:
+        click.echo("Demo data not loaded: this database already has accounts. "
+                   "Forgot the password? Run: flask users reset-password EMAIL")
+        return
+    db.session.commit()
+    rule = "=" * 64
+    click.echo(rule)
+    click.echo(f"Loaded {loaded.vendor_count} sample vendors.")
+    click.echo(f"Sign in at http://127.0.0.1:5000 as {loaded.admin_email}")
+    click.echo(f"One-time password: {loaded.admin_password}")
+    click.echo("You will be asked to choose your own password.")
+    click.echo(rule)

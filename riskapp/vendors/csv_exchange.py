@@ -1,0 +1,178 @@
+"""Vendor inventory to and from CSV, as spreadsheets and other tools exchange it.
+
+Import is all or nothing: every row is checked with the same form the web page uses, and if
+any row is wrong nothing is imported and every problem is listed by row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from werkzeug.datastructures import MultiDict
+
+from riskapp.accounts.models import User
+from riskapp.audit import services as audit
+from riskapp.spreadsheet_safety import neutralise_formula
+from riskapp.vendors import services
+from riskapp.vendors.forms import VendorForm
+from riskapp.vendors.models import Vendor
+
+COLUMNS = (
+    "name", "primary_domain", "other_domains", "category", "services",
+    "stores_phi", "processes_phi", "transmits_phi", "criticality", "status",
+    "business_owner", "contact_name", "contact_email", "notes",
+)
+REQUIRED_COLUMNS = ("name", "primary_domain", "category")
+BOOLEAN_COLUMNS = ("stores_phi", "processes_phi", "transmits_phi")
+# The form calls the extra domains by their field name.
+FORM_FIELD_OF_COLUMN = {"other_domains": "extra_domains"}
+TRUE_WORDS = frozenset({"yes", "y", "true", "1", "x"})
+FALSE_WORDS = frozenset({"no", "n", "false", "0", ""})
+
+
+@dataclass
+class RowResult:
+    row_number: int  # 1 is the first row under the header
+    name: str
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportReport:
+    rows: list[RowResult] = field(default_factory=list)
+    file_errors: list[str] = field(default_factory=list)
+    valid: list[services.VendorFields] = field(default_factory=list)
+    imported: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.file_errors and all(not row.errors for row in self.rows) and bool(self.rows)
+
+    @property
+    def rows_with_errors(self) -> list[RowResult]:
+        return [row for row in self.rows if row.errors]
+
+
+def decode_upload(data: bytes) -> str:
+    """Decode a CSV as UTF-8 (with or without BOM), falling back to Excel's Windows-1252."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def import_vendors(text: str, *, actor: User | None, dry_run: bool) -> ImportReport:
+    """Check every row of ``text``; unless ``dry_run`` or any row is wrong, add them all."""
+    report = check_csv(text)
+    if dry_run or not report.ok:
+        return report
+    for fields in report.valid:
+        services.create_vendor(fields, actor=actor)
+    report.imported = len(report.valid)
+    audit.record("vendor.imported", actor=actor, summary=f"Imported {report.imported} vendors "
+                 "from CSV", changes={"count": report.imported})
+    return report
+
+
+def check_csv(text: str) -> ImportReport:
+    report = ImportReport()
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if header is None:
+        report.file_errors.append("The file is empty.")
+        return report
+    columns = [_column_key(name) for name in header]
+    unknown = [name for name, key in zip(header, columns, strict=True) if key not in COLUMNS]
+    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
+    if unknown:
+        report.file_errors.append(
+            f"Unknown column(s): {', '.join(unknown)}. Expected: {', '.join(COLUMNS)}."
+        )
+    if missing:
+        report.file_errors.append(f"Missing required column(s): {', '.join(missing)}.")
+    if report.file_errors:
+        return report
+    names_seen: dict[str, int] = {}
+    for number, cells in enumerate(reader, start=1):
+        if not any(cell.strip() for cell in cells):
+            continue
+        row = dict(zip(columns, cells, strict=False))
+        result = RowResult(number, row.get("name", "").strip())
+        report.rows.append(result)
+        if len(cells) > len(columns):
+            result.errors.append(f"has {len(cells)} cells but the header has {len(columns)}.")
+            continue
+        fields = _check_row(row, result)
+        if fields is None:
+            continue
+        key = fields.name.lower()
+        if key in names_seen:
+            result.errors.append(f"name: '{fields.name}' is already in row {names_seen[key]}.")
+        elif services.find_vendor_by_name(fields.name) is not None:
+            result.errors.append(f"name: a vendor named '{fields.name}' already exists.")
+        names_seen.setdefault(key, number)
+        if not result.errors:
+            report.valid.append(fields)
+    if not report.rows:
+        report.file_errors.append("The file has a header but no vendor rows.")
+    return report
+
+
+def _check_row(row: dict[str, str], result: RowResult) -> services.VendorFields | None:
+    formdata: MultiDict[str, str] = MultiDict()
+    for column, value in row.items():
+        value = value.strip()
+        if column in BOOLEAN_COLUMNS:
+            word = value.lower()
+            if word in TRUE_WORDS:
+                formdata[column] = "y"
+            elif word not in FALSE_WORDS:
+                result.errors.append(f"{column}: '{value}' is not yes or no.")
+        elif column in ("category", "criticality", "status"):
+            if value:
+                formdata[column] = value.lower()
+        else:
+            formdata[FORM_FIELD_OF_COLUMN.get(column, column)] = value
+    form = VendorForm(formdata=formdata, meta={"csrf": False})
+    if not form.validate():
+        for name, messages in form.errors.items():
+            column = next((c for c, f in FORM_FIELD_OF_COLUMN.items() if f == name), name)
+            result.errors.extend(f"{column}: {message}" for message in messages)
+    if result.errors:
+        return None
+    return form.to_fields()
+
+
+def _column_key(header_cell: str) -> str:
+    return header_cell.strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def export_rows(vendors: Iterable[Vendor]) -> Iterator[list[str]]:
+    yield list(COLUMNS)
+    for vendor in vendors:
+        yield [
+            vendor.name,
+            vendor.primary_domain,
+            " ".join(vendor.extra_domains),
+            vendor.category,
+            vendor.services,
+            *("yes" if getattr(vendor, column) else "no" for column in BOOLEAN_COLUMNS),
+            vendor.criticality,
+            vendor.status,
+            vendor.business_owner,
+            vendor.contact_name,
+            vendor.contact_email,
+            vendor.notes,
+        ]
+
+
+def export_csv(vendors: Iterable[Vendor]) -> str:
+    """Return the vendors as CSV text, with cells a spreadsheet would run made inert."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in export_rows(vendors):
+        writer.writerow([neutralise_formula(cell) for cell in row])
+    return buffer.getvalue()
