@@ -28,11 +28,10 @@ from riskapp.vendors.views import bp as vendors_bp
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app from ``RISKAPP_*`` settings, with ``config`` overriding them."""
-    app = Flask(
-        __name__,
-        instance_path=os.environ.get("RISKAPP_INSTANCE_PATH") or None,
-    )
-    configure_app(app, config or {})
+    config = config or {}
+    instance_path = config.get("INSTANCE_PATH") or os.environ.get("RISKAPP_INSTANCE_PATH")
+    app = Flask(__name__, instance_path=instance_path or None)
+    configure_app(app, config)
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, distinct, select
+from sqlalchemy import Select, select
 
 from riskapp.audit.models import AuditEvent
 from riskapp.database import db
@@ -81,12 +81,14 @@ def event_select(filters: AuditFilter) -> Select[tuple[AuditEvent]]:
 
 
 def known_actions() -> list[str]:
-    return list(db.session.scalars(select(distinct(AuditEvent.action)).order_by(AuditEvent.action)))
+    return list(db.session.scalars(
+        select(AuditEvent.action).distinct().order_by(AuditEvent.action)
+    ))
 
 
 def known_object_types() -> list[str]:
     return list(db.session.scalars(
-        select(distinct(AuditEvent.object_type))
+        select(AuditEvent.object_type).distinct()
         .where(AuditEvent.object_type != "").order_by(AuditEvent.object_type)
     ))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.fields import EmailField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
@@ -14,7 +14,7 @@ from riskapp.vendors.services import VendorFields
 
 
 def _choices(enum_type: type[Category] | type[Criticality] | type[VendorStatus]):
-    return [(member.value, member.label) for member in enum_type]
+    return [SelectChoice(member.value, member.label) for member in enum_type]
 
 
 def _strip(value: str | None) -> str | None:

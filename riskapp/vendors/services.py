@@ -269,4 +269,4 @@ def count_by(column: Any) -> dict[str, int]:
     rows = db.session.execute(
         select(column, func.count()).where(Vendor.archived_at.is_(None)).group_by(column)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
