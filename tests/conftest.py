@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from riskapp import create_app
@@ -136,9 +136,34 @@ def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
         engine.dispose()
 
 
+class IsolatedRequestClient(FlaskClient):
+    """A test client whose every request runs as it would in production.
+
+    Tests keep an app context open so they can use ``db.session``. Left alone, Flask would run
+    each request inside that same context, sharing the test's session and ``g`` (where
+    Flask-Login caches the signed-in user): a signed-out user would stay signed in for the
+    next request. So each request gets its own app context, and first the test's own
+    transaction ends: outside requests riskapp takes SQLite's write lock when a transaction
+    begins, and on any backend an open transaction would keep reading an old snapshot.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        if has_app_context():
+            db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
-def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    app = build_app(database_url, tmp_path / "instance")
+def app_config() -> dict[str, Any]:
+    """Config overrides for ``app``; a module overrides this fixture to change settings."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path, app_config: dict[str, Any]) -> Iterator[Flask]:
+    app = build_app(database_url, tmp_path / "instance", **app_config)
+    app.test_client_class = IsolatedRequestClient
     with app.app_context():
         yield app
         db.session.remove()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers.response import Response
@@ -67,6 +69,9 @@ def change_password() -> str | Response:
 
 def safe_next_url(target: str | None) -> str:
     """Return ``target`` if it is a path on this site, else the dashboard (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
+    # Judge the URL as browsers read it: they drop tabs and newlines and take "\\" for "/",
+    # so "/\t/evil.example" is "//evil.example", another host.
+    seen = re.sub(r"[\t\n\r]", "", target or "").replace("\\", "/")
+    if seen.startswith("/") and not seen.startswith("//"):
+        return seen
     return url_for("dashboard.index")

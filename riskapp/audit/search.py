@@ -74,7 +74,7 @@ def event_select(filters: AuditFilter) -> Select[tuple[AuditEvent]]:
         statement = statement.where(
             AuditEvent.occurred_at >= datetime.combine(filters.since, time.min, UTC)
         )
-    if filters.until:
+    if filters.until and filters.until < date.max:  # the calendar's last day bounds nothing
         end = datetime.combine(filters.until + timedelta(days=1), time.min, UTC)
         statement = statement.where(AuditEvent.occurred_at < end)
     return statement.order_by(AuditEvent.id.desc())

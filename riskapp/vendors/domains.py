@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from urllib.parse import urlsplit
 
@@ -21,9 +22,16 @@ def normalise_domain(raw: str) -> str:
     text = raw.strip()
     if not text:
         raise DomainError("Enter a domain name, such as example.com.")
+    if _is_ip_address(text):
+        raise DomainError(f"'{raw}' is an IP address; enter the vendor's domain name.")
     host = _host_part(text)
+    if _is_ip_address(host):
+        raise DomainError(f"'{raw}' is an IP address; enter the vendor's domain name.")
     if host.startswith("*."):
         raise DomainError(f"'{raw}': enter the domain itself, not a wildcard.")
+    if host.isascii():
+        # idna's messages are technical ("Codepoint U+005F ..."); ours say what to fix.
+        _check_labels(raw, host)
     try:
         ascii_name = idna.encode(host, uts46=True).decode("ascii")
     except idna.IDNAError as error:
@@ -59,6 +67,14 @@ def _host_part(text: str) -> str:
     except ValueError as error:
         raise DomainError(f"'{text.lstrip('/')}' is not a valid domain name ({error}).") from None
     return host.rstrip(".").lower()
+
+
+def _is_ip_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 def _check_labels(raw: str, name: str) -> None:

@@ -1,0 +1,108 @@
+"""Every route declares who may use it, and answers no one else.
+
+The table below is the product's access policy in one place. A new route must be added to
+it, which makes its author decide who may use it; the walk then checks the app agrees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from riskapp.access import Role, policy_of
+from riskapp.accounts.models import User
+from riskapp.vendors.models import Vendor
+
+ANONYMOUS = "anonymous"
+EVERYONE = frozenset({ANONYMOUS, *Role})
+SIGNED_IN = frozenset(Role)
+EDITORS = frozenset({Role.ADMIN, Role.OFFICER})
+ADMINS = frozenset({Role.ADMIN})
+
+WHO_MAY = {
+    "static": EVERYONE,
+    "auth.login": EVERYONE,
+    "auth.logout": SIGNED_IN,
+    "auth.change_password": SIGNED_IN,
+    "dashboard.index": SIGNED_IN,
+    "vendors.index": SIGNED_IN,
+    "vendors.detail": SIGNED_IN,
+    "vendors.export_csv": SIGNED_IN,
+    "vendors.create": EDITORS,
+    "vendors.edit": EDITORS,
+    "vendors.archive": EDITORS,
+    "vendors.restore": EDITORS,
+    "vendors.import_csv": EDITORS,
+    "vendors.confirm_import": EDITORS,
+    "users.index": ADMINS,
+    "users.create": ADMINS,
+    "users.edit": ADMINS,
+    "users.deactivate": ADMINS,
+    "users.reactivate": ADMINS,
+    "users.reset_password": ADMINS,
+    "audit.index": ADMINS,
+    "audit.export_csv": ADMINS,
+}
+
+
+def routes(app: Flask) -> list[tuple[str, str, str]]:
+    """Return (endpoint, method, rule) for every route, HEAD and OPTIONS aside."""
+    return sorted(
+        (rule.endpoint, method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    )
+
+
+def concrete_url(rule: str, vendor: Vendor, user: User) -> str:
+    return (
+        rule.replace("<int:vendor_id>", str(vendor.id))
+        .replace("<int:user_id>", str(user.id))
+        .replace("<path:filename>", "css/app.css")
+    )
+
+
+def test_every_route_declares_an_access_policy(app: Flask) -> None:
+    undeclared = [endpoint for endpoint, _, _ in routes(app) if policy_of(endpoint) is None]
+    assert undeclared == []
+
+
+def test_every_route_is_in_the_access_table(app: Flask) -> None:
+    missing = sorted({endpoint for endpoint, _, _ in routes(app)} - WHO_MAY.keys())
+    assert missing == [], "decide who may use these routes and add them to WHO_MAY"
+
+
+@pytest.mark.parametrize("who", [ANONYMOUS, *Role])
+def test_each_route_answers_exactly_the_roles_allowed(
+    app: Flask,
+    who: str,
+    login_as: Callable[..., FlaskClient],
+    make_user: Callable[..., User],
+    make_vendor: Callable[..., Vendor],
+) -> None:
+    vendor = make_vendor("Acme Hosting")
+    target = make_user(Role.OFFICER)
+    wrong = []
+    client = app.test_client() if who == ANONYMOUS else login_as(who)
+    for endpoint, method, rule in routes(app):
+        response = client.open(concrete_url(rule, vendor, target), method=method)
+        response.close()
+        sent_to_login = (
+            response.status_code == 302 and "/login" in response.headers.get("Location", "")
+        )
+        refused = response.status_code == 403 or (who == ANONYMOUS and sent_to_login)
+        allowed = who in WHO_MAY.get(endpoint, frozenset())
+        if allowed == refused:
+            wrong.append(f"{method} {rule} -> {response.status_code} for {who}")
+        if endpoint == "auth.logout" and who != ANONYMOUS:
+            client = login_as(who)
+    assert wrong == []
+
+
+def test_a_route_without_a_policy_is_refused(app: Flask, login_as) -> None:
+    app.add_url_rule("/forgotten", "forgotten", lambda: "secret")
+    client = login_as(Role.ADMIN)
+    assert client.get("/forgotten").status_code == 403

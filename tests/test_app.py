@@ -1,0 +1,83 @@
+"""The app builds from RISKAPP_* settings, safe by default."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from pydantic import ValidationError
+
+from riskapp import create_app
+from riskapp.access import Role
+
+
+def test_without_a_configured_secret_key_one_is_generated_and_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("RISKAPP_SECRET_KEY", raising=False)
+    config = {"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": "sqlite://"}
+    first = create_app(config).config["SECRET_KEY"]
+    second = create_app(config).config["SECRET_KEY"]
+    key_file = tmp_path / "secret_key"
+    assert len(first) >= 64
+    assert first == second == key_file.read_text()
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+
+
+def test_each_instance_gets_its_own_secret_key(tmp_path: Path) -> None:
+    one = create_app({"INSTANCE_PATH": str(tmp_path / "a"), "DATABASE_URL": "sqlite://"})
+    two = create_app({"INSTANCE_PATH": str(tmp_path / "b"), "DATABASE_URL": "sqlite://"})
+    assert one.config["SECRET_KEY"] != two.config["SECRET_KEY"]
+
+
+def test_settings_come_from_riskapp_environment_variables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RISKAPP_DATABASE_URL", f"sqlite:///{tmp_path}/from-env.db")
+    monkeypatch.setenv("RISKAPP_SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("RISKAPP_SESSION_IDLE_MINUTES", "45")
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/from-env.db"
+    assert app.config["SECRET_KEY"] == "from-the-environment"
+    assert app.config["SESSION_IDLE_MINUTES"] == 45
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_a_malformed_setting_is_named_in_the_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RISKAPP_SESSION_IDLE_MINUTES", "half an hour")
+    with pytest.raises(ValidationError, match="session_idle_minutes"):
+        create_app({"INSTANCE_PATH": str(tmp_path)})
+
+
+def test_pages_carry_security_headers(client) -> None:
+    response = client.get("/login")
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_an_unknown_page_gets_a_friendly_404(login_as) -> None:
+    response = login_as(Role.VIEWER).get("/vendors/999999")
+    assert response.status_code == 404
+    assert "There is nothing here" in response.text
+
+
+def test_a_forbidden_page_explains_why(login_as) -> None:
+    response = login_as(Role.VIEWER).get("/admin/users/")
+    assert response.status_code == 403
+    assert "Your role does not allow this page" in response.text
+
+
+def test_the_wsgi_module_builds_the_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("RISKAPP_INSTANCE_PATH", str(tmp_path))
+    import importlib
+
+    import wsgi
+
+    assert isinstance(importlib.reload(wsgi).app, Flask)
