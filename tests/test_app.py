@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from riskapp import create_app
 from riskapp.access import Role
+from tests.conftest import PASSWORD
 
 
 def test_without_a_configured_secret_key_one_is_generated_and_kept(
@@ -81,3 +82,24 @@ def test_the_wsgi_module_builds_the_app(monkeypatch: pytest.MonkeyPatch, tmp_pat
     import wsgi
 
     assert isinstance(importlib.reload(wsgi).app, Flask)
+
+
+def sign_in_over(scheme: str, client, make_user):
+    user = make_user(Role.VIEWER)
+    return client.post(
+        "/login", data={"email": user.email, "password": PASSWORD},
+        base_url=f"{scheme}://riskapp.hospital.example",
+    )
+
+
+def test_over_https_the_session_cookie_is_secure_and_hsts_is_sent(client, make_user) -> None:
+    response = sign_in_over("https", client, make_user)
+    assert "; Secure" in response.headers["Set-Cookie"]
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_over_plain_http_the_cookie_is_not_marked_secure(client, make_user) -> None:
+    response = sign_in_over("http", client, make_user)
+    assert "; HttpOnly" in response.headers["Set-Cookie"]
+    assert "; Secure" not in response.headers["Set-Cookie"]
+    assert "Strict-Transport-Security" not in response.headers

@@ -108,12 +108,21 @@ def jsonable(value: Any) -> Any:
 
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """Return ``{field: {"before": old, "after": new}}`` for the fields that changed."""
+    """Return ``{field: {"before": old, "after": new}}`` for the fields that changed.
+
+    A field going from missing to empty is no change: a new object's blank fields would only
+    bury the ones that say something.
+    """
     return {
         key: {"before": jsonable(before.get(key)), "after": jsonable(after.get(key))}
         for key in sorted(before.keys() | after.keys())
         if before.get(key) != after.get(key)
+        and not (_is_blank(before.get(key)) and _is_blank(after.get(key)))
     }
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value is False
 
 
 @dataclass(frozen=True)
