@@ -142,7 +142,9 @@ def enforce_access_policy() -> Response | None:
     if not current_user.is_authenticated:
         if policy.allows_anonymous():
             return None
-        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        # Come back to the page after signing in; a form post cannot be replayed as a GET.
+        back = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("auth.login", next=back))
     if not policy.allows(Role(current_user.role)):
         abort(403)
     return None

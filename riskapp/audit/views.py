@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, render_template, request
 
 from riskapp.access import Permission, requires
 from riskapp.audit import search
+from riskapp.downloads import csv_download
 from riskapp.extensions import db
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit", template_folder="templates")
@@ -31,9 +30,4 @@ def index() -> str:
 def export_csv() -> Response:
     filters = search.AuditFilter.from_args(request.args)
     events = db.session.scalars(search.event_select(filters))
-    filename = f"audit-log-{date.today().isoformat()}.csv"
-    return Response(
-        "\ufeff" + search.export_csv(events),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return csv_download(search.export_csv(events), "audit-log")

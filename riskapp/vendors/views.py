@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers.response import Response as BaseResponse
 
 from riskapp.access import Permission, requires
+from riskapp.downloads import csv_download
 from riskapp.extensions import db
 from riskapp.vendors import csv_exchange, services
 from riskapp.vendors.forms import ConfirmImportForm, ImportForm, VendorForm
@@ -82,20 +81,23 @@ def edit(vendor_id: int) -> str | BaseResponse:
 @bp.post("/<int:vendor_id>/archive")
 @requires(Permission.VENDORS_EDIT)
 def archive(vendor_id: int) -> BaseResponse:
-    vendor = _vendor_or_404(vendor_id)
-    services.set_archived(vendor, True, actor=current_user)
-    db.session.commit()
-    flash(f"Archived {vendor.name}. It no longer shows in the vendor list.", "success")
-    return redirect(url_for(".detail", vendor_id=vendor.id))
+    return _set_archived(vendor_id, archived=True)
 
 
 @bp.post("/<int:vendor_id>/restore")
 @requires(Permission.VENDORS_EDIT)
 def restore(vendor_id: int) -> BaseResponse:
+    return _set_archived(vendor_id, archived=False)
+
+
+def _set_archived(vendor_id: int, *, archived: bool) -> BaseResponse:
     vendor = _vendor_or_404(vendor_id)
-    services.set_archived(vendor, False, actor=current_user)
+    services.set_archived(vendor, archived, actor=current_user)
     db.session.commit()
-    flash(f"Restored {vendor.name}.", "success")
+    if archived:
+        flash(f"Archived {vendor.name}. It no longer shows in the vendor list.", "success")
+    else:
+        flash(f"Restored {vendor.name}.", "success")
     return redirect(url_for(".detail", vendor_id=vendor.id))
 
 
@@ -143,12 +145,7 @@ def confirm_import() -> str | BaseResponse:
 def export_csv() -> Response:
     query = services.VendorQuery.from_args(request.args)
     vendors = db.session.scalars(services.vendor_select(query))
-    filename = f"vendors-{date.today().isoformat()}.csv"
-    return Response(
-        "\ufeff" + csv_exchange.export_csv(vendors),  # the BOM makes Excel read UTF-8
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return csv_download(csv_exchange.export_csv(vendors), "vendors")
 
 
 def _attach_error(form: VendorForm, error: services.VendorError) -> None:
