@@ -197,11 +197,11 @@ def make_user(app: Flask) -> Callable[..., User]:
 
     def make(role: Role | str = Role.OFFICER, *, email: str | None = None,
              password: str = PASSWORD, **fields: Any) -> User:
+        fields.setdefault("must_change_password", False)
         user = User(
             email=email or f"{Role(role).value}{next(counter)}@hospital.example",
             role=Role(role).value,
             password_hash=cached_hash(password),
-            must_change_password=False,
             **fields,
         )
         db.session.add(user)

@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select, update
 
 from riskapp.access import Role
@@ -60,7 +61,10 @@ def find_user_by_email(email: str) -> User | None:
 
 def create_user(email: str, role: Role, *, actor: User | None, name: str = "") -> tuple[User, str]:
     """Create an account with a one-time password, returned for showing once."""
-    email = normalise_email(email)
+    try:
+        email = validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as error:
+        raise AccountError(f"'{email}' is not an email address: {error}") from None
     if find_user_by_email(email) is not None:
         raise AccountError(f"An account for {email} already exists.")
     password = generate_one_time_password()
@@ -167,15 +171,20 @@ def user_for_session(
     return login.user
 
 
-def _end_all_sessions(user: User) -> None:
-    db.session.execute(
-        update(LoginSession)
-        .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
-        .values(ended_at=utcnow())
+def _end_all_sessions(user: User, *, except_token: str | None = None) -> None:
+    statement = update(LoginSession).where(
+        LoginSession.user_id == user.id, LoginSession.ended_at.is_(None)
     )
+    if except_token:
+        statement = statement.where(LoginSession.token_hash != _token_hash(except_token))
+    db.session.execute(statement.values(ended_at=utcnow()))
 
 
-def change_password(user: User, current: str, new: str) -> None:
+def change_password(user: User, current: str, new: str, *, keep_token: str | None) -> None:
+    """Replace the user's password and sign them out everywhere but the session ``keep_token``.
+
+    Whoever knew the old password may be signed in elsewhere; changing it must shut them out.
+    """
     if not verify_password(user.password_hash, current):
         raise AccountError("Your current password is not right.")
     if verify_password(user.password_hash, new):
@@ -185,6 +194,7 @@ def change_password(user: User, current: str, new: str) -> None:
         raise AccountError(problem)
     user.password_hash = hash_password(new)
     user.must_change_password = False
+    _end_all_sessions(user, except_token=keep_token)
     audit.record("user.password_changed", actor=user, target=user_target(user),
                  summary="Changed own password")
 
@@ -233,11 +243,13 @@ def set_active(user: User, active: bool, *, actor: User) -> None:
 
 
 def _refuse_if_last_admin(user: User, verb: str) -> None:
-    admins = db.session.scalar(
-        select(func.count()).select_from(User)
+    # Lock the admins' rows: two admins demoting each other at once must not both succeed.
+    other_admins = db.session.scalars(
+        select(User.id)
         .where(User.role == Role.ADMIN.value, User.is_active.is_(True), User.id != user.id)
-    )
-    if not admins:
+        .with_for_update()
+    ).all()
+    if not other_admins:
         raise AccountError(f"You cannot {verb} the last active administrator.")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from werkzeug.wrappers.response import Response
 
@@ -55,6 +55,7 @@ def change_password() -> str | Response:
             accounts.change_password(
                 current_user._get_current_object(),
                 form.current_password.data, form.new_password.data,
+                keep_token=session.get(auth_session.TOKEN_KEY),
             )
         except accounts.AccountError as error:
             form.new_password.errors = [*form.new_password.errors, str(error)]
