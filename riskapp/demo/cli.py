@@ -16,7 +16,7 @@ def load_command() -> None:
     """Create a demo admin and sample vendors, once: an existing database is left alone."""
     loaded = services.load_demo_data()
     if loaded is None:
-        click.echo("Demo data not loaded: this database already has accounts. "
+        click.echo("Demo data not loaded: this database already has accounts or vendors. "
                    "Forgot the password? Run: flask users reset-password EMAIL")
         return
     db.session.commit()

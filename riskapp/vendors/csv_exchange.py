@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from riskapp.accounts.models import User
 from riskapp.audit import services as audit
-from riskapp.spreadsheet_safety import neutralise_formula
+from riskapp.spreadsheet_safety import FORMULA_PREFIXES, neutralise_formula
 from riskapp.vendors import services
 from riskapp.vendors.forms import VendorForm
 from riskapp.vendors.models import Vendor
@@ -80,12 +80,23 @@ def import_vendors(text: str, *, actor: User | None, dry_run: bool) -> ImportRep
 def check_csv(text: str) -> ImportReport:
     report = ImportReport()
     reader = csv.reader(io.StringIO(text))
+    try:
+        _check_rows(reader, report)
+    except csv.Error as error:  # e.g. a quote left open swallows the rest of the file
+        report.file_errors.append(f"Line {reader.line_num} is not valid CSV: {error}.")
+    return report
+
+
+def _check_rows(reader: Iterator[list[str]], report: ImportReport) -> None:
     header = next(reader, None)
     if header is None:
         report.file_errors.append("The file is empty.")
-        return report
+        return
     columns = [_column_key(name) for name in header]
-    unknown = [name for name, key in zip(header, columns, strict=True) if key not in COLUMNS]
+    # Spreadsheets often save empty trailing columns; a blank heading is no column at all.
+    unknown = [
+        name for name, key in zip(header, columns, strict=True) if key and key not in COLUMNS
+    ]
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     if unknown:
         report.file_errors.append(
@@ -94,12 +105,12 @@ def check_csv(text: str) -> ImportReport:
     if missing:
         report.file_errors.append(f"Missing required column(s): {', '.join(missing)}.")
     if report.file_errors:
-        return report
+        return
     names_seen: dict[str, int] = {}
     for number, cells in enumerate(reader, start=1):
         if not any(cell.strip() for cell in cells):
             continue
-        row = dict(zip(columns, cells, strict=False))
+        row = {key: cell for key, cell in zip(columns, cells, strict=False) if key}
         result = RowResult(number, row.get("name", "").strip())
         report.rows.append(result)
         if len(cells) > len(columns):
@@ -118,7 +129,6 @@ def check_csv(text: str) -> ImportReport:
             report.valid.append(fields)
     if not report.rows:
         report.file_errors.append("The file has a header but no vendor rows.")
-    return report
 
 
 def _check_row(row: dict[str, str], result: RowResult) -> services.VendorFields | None:
@@ -135,7 +145,7 @@ def _check_row(row: dict[str, str], result: RowResult) -> services.VendorFields 
             if value:
                 formdata[column] = value.lower()
         else:
-            formdata[FORM_FIELD_OF_COLUMN.get(column, column)] = value
+            formdata[FORM_FIELD_OF_COLUMN.get(column, column)] = _undo_neutralise(value)
     form = VendorForm(formdata=formdata, meta={"csrf": False})
     if not form.validate():
         for name, messages in form.errors.items():
@@ -144,6 +154,13 @@ def _check_row(row: dict[str, str], result: RowResult) -> services.VendorFields 
     if result.errors:
         return None
     return form.to_fields()
+
+
+def _undo_neutralise(value: str) -> str:
+    """Drop the apostrophe the export put before a formula, so an export imports as it was."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES):
+        return value[1:]
+    return value
 
 
 def _column_key(header_cell: str) -> str:

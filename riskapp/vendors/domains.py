@@ -52,11 +52,23 @@ def normalise_domain_list(raw: str) -> list[str]:
 
 
 def display_domain(ascii_name: str) -> str:
-    """Return the Unicode form of a stored domain for people to read."""
+    """Return a stored domain for people to read: its Unicode form, with the ASCII one after."""
     try:
-        return idna.decode(ascii_name)
+        readable = idna.decode(ascii_name)
     except idna.IDNAError:
         return ascii_name
+    return ascii_name if readable == ascii_name else f"{readable} ({ascii_name})"
+
+
+def ascii_search_text(text: str) -> str:
+    """Return search text as stored domains spell it: "bücher" finds xn--bcher-kva.example."""
+    lowered = text.strip().lower()
+    if lowered.isascii():
+        return lowered
+    try:
+        return idna.encode(lowered.strip("."), uts46=True).decode("ascii")
+    except idna.IDNAError:
+        return lowered
 
 
 def _host_part(text: str) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from riskapp.accounts.models import User
 from riskapp.audit import services as audit
 from riskapp.database import db, utcnow
+from riskapp.vendors.domains import ascii_search_text
 from riskapp.vendors.models import Category, Criticality, Vendor, VendorDomain, VendorStatus
 
 PAGE_SIZE = 25
@@ -165,7 +166,8 @@ def _apply_domains(vendor: Vendor, primary: str, extras: list[str]) -> None:
 
 
 def _audited(fields: VendorFields) -> dict[str, Any]:
-    return audit.jsonable(asdict(fields))
+    # Other domains are a set: listing them in another order changes nothing.
+    return audit.jsonable(asdict(fields) | {"extra_domains": sorted(fields.extra_domains)})
 
 
 # --- finding vendors -------------------------------------------------------------------------
@@ -242,10 +244,11 @@ def vendor_select(query: VendorQuery) -> Select[tuple[Vendor]]:
     """Return the SELECT for the vendors matching ``query``, in its order."""
     statement = select(Vendor).options(selectinload(Vendor.domains))
     if query.text:
-        pattern = "%" + _escape_like(query.text.lower()) + "%"
+        name_pattern = "%" + _escape_like(query.text.lower()) + "%"
+        domain_pattern = "%" + _escape_like(ascii_search_text(query.text)) + "%"
         statement = statement.where(or_(
-            func.lower(Vendor.name).like(pattern, escape="\\"),
-            Vendor.domains.any(VendorDomain.domain.like(pattern, escape="\\")),
+            func.lower(Vendor.name).like(name_pattern, escape="\\"),
+            Vendor.domains.any(VendorDomain.domain.like(domain_pattern, escape="\\")),
         ))
     for column, value in (
         (Vendor.category, query.category),

@@ -10,10 +10,14 @@ from riskapp.access import Permission, requires
 from riskapp.downloads import csv_download
 from riskapp.extensions import db
 from riskapp.vendors import csv_exchange, services
+from riskapp.vendors.domains import display_domain
 from riskapp.vendors.forms import ConfirmImportForm, ImportForm, VendorForm
 from riskapp.vendors.models import Category, Criticality, Vendor, VendorStatus
 
 bp = Blueprint("vendors", __name__, url_prefix="/vendors", template_folder="templates")
+
+
+bp.add_app_template_filter(display_domain, "domain")
 
 
 def _vendor_or_404(vendor_id: int) -> Vendor:
