@@ -18,11 +18,13 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from riskapp import create_app
 from riskapp.access import Role
+from riskapp.accounts import passwords
 from riskapp.accounts.models import User
 from riskapp.accounts.passwords import hash_password
 from riskapp.audit.services import CHAIN_HEAD_ID, GENESIS_HASH
@@ -37,6 +39,18 @@ BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 PASSWORD = "correct horse battery staple"
 _CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
                          r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing() -> Iterator[None]:
+    """Hash with argon2id at its lowest cost: each sign-in in a test need not take 80 ms.
+
+    tests/accounts/test_passwords.py checks the production cost separately.
+    """
+    production = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    passwords._hasher = production
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

@@ -6,12 +6,18 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from argon2.profiles import RFC_9106_LOW_MEMORY
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256  # long enough for any passphrase, short enough to hash cheaply
 
-# argon2-cffi's defaults are the RFC 9106 low-memory argon2id profile.
-_hasher = PasswordHasher()
+
+def production_hasher() -> PasswordHasher:
+    """Return the argon2id hasher riskapp uses: RFC 9106's low-memory profile (64 MiB, t=3)."""
+    return PasswordHasher.from_parameters(RFC_9106_LOW_MEMORY)
+
+
+_hasher = production_hasher()
 # Verified against when the email is unknown, so a miss costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
