@@ -16,10 +16,14 @@ vendors_cli = AppGroup("vendors", help="Import and export the vendor inventory."
 @vendors_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check every row; import nothing.")
-def import_command(path: Path, dry_run: bool) -> None:
+@click.option("--update-existing", is_flag=True,
+              help="Rows naming an existing vendor update it instead of being refused.")
+def import_command(path: Path, dry_run: bool, update_existing: bool) -> None:
     """Import vendors from a CSV file: all rows, or none if any row is wrong."""
     text = csv_exchange.decode_upload(path.read_bytes())
-    report = csv_exchange.import_vendors(text, actor=None, dry_run=dry_run)
+    report = csv_exchange.import_vendors(
+        text, actor=None, dry_run=dry_run, update_existing=update_existing
+    )
     for problem in report.file_errors:
         click.echo(f"{path}: {problem}", err=True)
     for row in report.rows_with_errors:
@@ -33,10 +37,12 @@ def import_command(path: Path, dry_run: bool) -> None:
             f"have problems." if report.rows else "Nothing imported."
         )
     if dry_run:
-        click.echo(f"{len(report.valid)} rows are valid. Nothing imported (dry run).")
+        click.echo(f"{len(report.planned)} rows are valid. Nothing imported (dry run).")
         return
     db.session.commit()
-    click.echo(f"Imported {report.imported} vendors.")
+    updated = f" Updated {report.updated}." if report.updated else ""
+    plural = "" if report.imported == 1 else "s"
+    click.echo(f"Imported {report.imported} vendor{plural}.{updated}")
 
 
 @vendors_cli.command("export")

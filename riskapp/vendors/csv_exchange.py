@@ -38,14 +38,32 @@ class RowResult:
     row_number: int  # 1 is the first row under the header
     name: str
     errors: list[str] = field(default_factory=list)
+    names_existing_vendor: bool = False
+
+
+@dataclass(frozen=True)
+class PlannedVendor:
+    """A checked row: a new vendor, or new details for the existing vendor ``existing_id``."""
+
+    fields: services.VendorFields
+    existing_id: int | None = None
 
 
 @dataclass
 class ImportReport:
     rows: list[RowResult] = field(default_factory=list)
     file_errors: list[str] = field(default_factory=list)
-    valid: list[services.VendorFields] = field(default_factory=list)
+    planned: list[PlannedVendor] = field(default_factory=list)
     imported: int = 0
+    updated: int = 0
+
+    @property
+    def new_count(self) -> int:
+        return sum(1 for plan in self.planned if plan.existing_id is None)
+
+    @property
+    def update_count(self) -> int:
+        return len(self.planned) - self.new_count
 
     @property
     def ok(self) -> bool:
@@ -64,30 +82,45 @@ def decode_upload(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def import_vendors(text: str, *, actor: User | None, dry_run: bool) -> ImportReport:
-    """Check every row of ``text``; unless ``dry_run`` or any row is wrong, add them all."""
-    report = check_csv(text)
+def import_vendors(
+    text: str, *, actor: User | None, dry_run: bool, update_existing: bool = False
+) -> ImportReport:
+    """Check every row of ``text``; unless ``dry_run`` or any row is wrong, apply them all.
+
+    A row naming an existing vendor is an error, unless ``update_existing``: then it replaces
+    that vendor's details, so a file exported, edited in a spreadsheet and imported again
+    updates the inventory.
+    """
+    report = check_csv(text, update_existing=update_existing)
     if dry_run or not report.ok:
         return report
-    for fields in report.valid:
-        services.create_vendor(fields, actor=actor)
-    report.imported = len(report.valid)
-    audit.record("vendor.imported", actor=actor, summary=f"Imported {report.imported} vendors "
-                 "from CSV", changes={"count": report.imported})
+    for plan in report.planned:
+        existing = services.get_vendor(plan.existing_id) if plan.existing_id else None
+        if existing is None:
+            services.create_vendor(plan.fields, actor=actor)
+            report.imported += 1
+        else:
+            services.update_vendor(existing, plan.fields, actor=actor)
+            report.updated += 1
+    summary = f"Imported {report.imported} vendors from CSV"
+    if report.updated:
+        summary += f" and updated {report.updated}"
+    changes = {"count": report.imported} | ({"updated": report.updated} if report.updated else {})
+    audit.record("vendor.imported", actor=actor, summary=summary, changes=changes)
     return report
 
 
-def check_csv(text: str) -> ImportReport:
+def check_csv(text: str, *, update_existing: bool = False) -> ImportReport:
     report = ImportReport()
     reader = csv.reader(io.StringIO(text))
     try:
-        _check_rows(reader, report)
+        _check_rows(reader, report, update_existing)
     except csv.Error as error:  # e.g. a quote left open swallows the rest of the file
         report.file_errors.append(f"Line {reader.line_num} is not valid CSV: {error}.")
     return report
 
 
-def _check_rows(reader: Iterator[list[str]], report: ImportReport) -> None:
+def _check_rows(reader: Iterator[list[str]], report: ImportReport, update_existing: bool) -> None:
     header = next(reader, None)
     if header is None:
         report.file_errors.append("The file is empty.")
@@ -106,6 +139,7 @@ def _check_rows(reader: Iterator[list[str]], report: ImportReport) -> None:
         report.file_errors.append(f"Missing required column(s): {', '.join(missing)}.")
     if report.file_errors:
         return
+    existing_ids = services.vendor_ids_by_name()
     names_seen: dict[str, int] = {}
     for number, cells in enumerate(reader, start=1):
         if not any(cell.strip() for cell in cells):
@@ -120,13 +154,15 @@ def _check_rows(reader: Iterator[list[str]], report: ImportReport) -> None:
         if fields is None:
             continue
         key = fields.name.lower()
+        existing_id = existing_ids.get(key)
         if key in names_seen:
             result.errors.append(f"name: '{fields.name}' is already in row {names_seen[key]}.")
-        elif services.find_vendor_by_name(fields.name) is not None:
+        elif existing_id is not None and not update_existing:
             result.errors.append(f"name: a vendor named '{fields.name}' already exists.")
+            result.names_existing_vendor = True
         names_seen.setdefault(key, number)
         if not result.errors:
-            report.valid.append(fields)
+            report.planned.append(PlannedVendor(fields, existing_id))
     if not report.rows:
         report.file_errors.append("The file has a header but no vendor rows.")
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields import EmailField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
@@ -97,9 +104,14 @@ class VendorForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField("CSV file", [FileRequired("Choose a CSV file to import.")])
+    update_existing = BooleanField(
+        "Update vendors that already exist (matched by name)",
+        description="Leave unticked to refuse rows naming a vendor already in the inventory.",
+    )
 
 
 class ConfirmImportForm(FlaskForm):
     """Carries the checked CSV back for the real import; the server checks it again."""
 
     csv_text = TextAreaField(validators=[DataRequired()])
+    update_existing = HiddenField()

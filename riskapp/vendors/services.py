@@ -84,6 +84,12 @@ def find_vendor_by_name(name: str) -> Vendor | None:
     )
 
 
+def vendor_ids_by_name() -> dict[str, int]:
+    """Return every vendor's id keyed by its lower-case name, archived ones included."""
+    rows = db.session.execute(select(Vendor.name, Vendor.id))
+    return {name.lower(): vendor_id for name, vendor_id in rows}
+
+
 def create_vendor(fields: VendorFields, *, actor: User | None) -> Vendor:
     _refuse_duplicate_name(fields.name, None)
     vendor = Vendor()

@@ -114,8 +114,11 @@ def import_csv() -> str:
     confirm = ConfirmImportForm()
     if form.validate_on_submit():
         text = csv_exchange.decode_upload(form.file.data.read())
-        report = csv_exchange.import_vendors(text, actor=current_user, dry_run=True)
+        report = csv_exchange.import_vendors(
+            text, actor=current_user, dry_run=True, update_existing=form.update_existing.data
+        )
         confirm.csv_text.data = text
+        confirm.update_existing.data = "1" if form.update_existing.data else ""
     return render_template(
         "vendors/import.html", form=form, report=report, confirm=confirm,
         columns=csv_exchange.COLUMNS, required=csv_exchange.REQUIRED_COLUMNS,
@@ -130,7 +133,8 @@ def confirm_import() -> str | BaseResponse:
         flash("Nothing to import: upload the CSV file again.", "error")
         return redirect(url_for(".import_csv"))
     report = csv_exchange.import_vendors(
-        confirm.csv_text.data, actor=current_user, dry_run=False
+        confirm.csv_text.data, actor=current_user, dry_run=False,
+        update_existing=confirm.update_existing.data == "1",
     )
     if not report.ok:
         # Someone added a clashing vendor since the check: show why, import nothing.
@@ -140,7 +144,10 @@ def confirm_import() -> str | BaseResponse:
             columns=csv_exchange.COLUMNS, required=csv_exchange.REQUIRED_COLUMNS,
         )
     db.session.commit()
-    flash(f"Imported {report.imported} vendors.", "success")
+    message = f"Imported {report.imported} vendor{'' if report.imported == 1 else 's'}."
+    if report.updated:
+        message += f" Updated {report.updated}."
+    flash(message, "success")
     return redirect(url_for(".index", sort="updated", dir="desc"))
 
 
