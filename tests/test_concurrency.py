@@ -63,7 +63,8 @@ def test_pages_still_load_while_another_transaction_is_writing(
     db.session.close()
     with db.engine.connect() as writer:
         writer.execute(Vendor.__table__.insert().values(
-            name="Uncommitted Vendor", category="email", services="", stores_phi=False,
+            name="Uncommitted Vendor", name_key="uncommitted vendor", category="email",
+            services="", stores_phi=False,
             processes_phi=False, transmits_phi=False, criticality="low", status="active",
             business_owner="", contact_name="", contact_email="", notes="",
             created_at=db.func.now(), updated_at=db.func.now(),

@@ -18,7 +18,7 @@ from riskapp.audit import services as audit
 from riskapp.spreadsheet_safety import FORMULA_PREFIXES, neutralise_formula
 from riskapp.vendors import services
 from riskapp.vendors.forms import VendorForm
-from riskapp.vendors.models import Vendor
+from riskapp.vendors.models import Vendor, vendor_name_key
 
 COLUMNS = (
     "name", "primary_domain", "other_domains", "category", "services",
@@ -139,7 +139,7 @@ def _check_rows(reader: Iterator[list[str]], report: ImportReport, update_existi
         report.file_errors.append(f"Missing required column(s): {', '.join(missing)}.")
     if report.file_errors:
         return
-    existing_ids = services.vendor_ids_by_name()
+    existing_ids = services.vendor_ids_by_name_key()
     names_seen: dict[str, int] = {}
     for number, cells in enumerate(reader, start=1):
         if not any(cell.strip() for cell in cells):
@@ -150,11 +150,13 @@ def _check_rows(reader: Iterator[list[str]], report: ImportReport, update_existi
         if len(cells) > len(columns):
             result.errors.append(f"has {len(cells)} cells but the header has {len(columns)}.")
             continue
-        fields = _check_row(row, result)
+        key = vendor_name_key(result.name)
+        existing_id = existing_ids.get(key)
+        # An update changes the columns the file has and keeps the vendor's other details.
+        base = _current_details(existing_id) if existing_id and update_existing else {}
+        fields = _check_row(row, result, base)
         if fields is None:
             continue
-        key = fields.name.lower()
-        existing_id = existing_ids.get(key)
         if key in names_seen:
             result.errors.append(f"name: '{fields.name}' is already in row {names_seen[key]}.")
         elif existing_id is not None and not update_existing:
@@ -167,15 +169,31 @@ def _check_rows(reader: Iterator[list[str]], report: ImportReport, update_existi
         report.file_errors.append("The file has a header but no vendor rows.")
 
 
-def _check_row(row: dict[str, str], result: RowResult) -> services.VendorFields | None:
-    formdata: MultiDict[str, str] = MultiDict()
+def _current_details(vendor_id: int) -> dict[str, str]:
+    """Return an existing vendor's details as the form would receive them."""
+    vendor = services.get_vendor(vendor_id)
+    assert vendor is not None  # noqa: S101 (the id came from the database a moment ago)
+    data = services.VendorFields.of(vendor).as_form_data()
+    return {
+        name: "y" if value is True else value
+        for name, value in data.items()
+        if value is not False
+    }
+
+
+def _check_row(
+    row: dict[str, str], result: RowResult, base: dict[str, str]
+) -> services.VendorFields | None:
+    formdata: MultiDict[str, str] = MultiDict(base)
     for column, value in row.items():
         value = value.strip()
         if column in BOOLEAN_COLUMNS:
             word = value.lower()
             if word in TRUE_WORDS:
                 formdata[column] = "y"
-            elif word not in FALSE_WORDS:
+            elif word in FALSE_WORDS:
+                formdata.pop(column, None)
+            else:
                 result.errors.append(f"{column}: '{value}' is not yes or no.")
         elif column in ("category", "criticality", "status"):
             if value:

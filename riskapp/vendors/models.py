@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from riskapp.database import UTCDateTime, db, utcnow
 
@@ -49,11 +49,18 @@ class VendorStatus(enum.StrEnum):
         return self.value.capitalize()
 
 
+def vendor_name_key(name: str) -> str:
+    """Return the form of a vendor name that two spellings of one vendor share."""
+    return " ".join(name.casefold().split())
+
+
 class Vendor(db.Model):
     __tablename__ = "vendors"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # The name as uniqueness sees it: "ACME  Mail" and "acme mail" are one vendor.
+    name_key: Mapped[str] = mapped_column(String(200), unique=True)
     category: Mapped[str] = mapped_column(String(20), index=True)
     services: Mapped[str] = mapped_column(Text, default="")
     stores_phi: Mapped[bool] = mapped_column(default=False)
@@ -75,6 +82,11 @@ class Vendor(db.Model):
         cascade="all, delete-orphan",
         order_by="(VendorDomain.is_primary.desc(), VendorDomain.domain)",
     )
+
+    @validates("name")
+    def _keep_name_key(self, _key: str, name: str) -> str:
+        self.name_key = vendor_name_key(name)
+        return name
 
     @property
     def primary_domain(self) -> str:

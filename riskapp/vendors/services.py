@@ -13,7 +13,14 @@ from riskapp.accounts.models import User
 from riskapp.audit import services as audit
 from riskapp.database import db, utcnow
 from riskapp.vendors.domains import ascii_search_text
-from riskapp.vendors.models import Category, Criticality, Vendor, VendorDomain, VendorStatus
+from riskapp.vendors.models import (
+    Category,
+    Criticality,
+    Vendor,
+    VendorDomain,
+    VendorStatus,
+    vendor_name_key,
+)
 
 PAGE_SIZE = 25
 
@@ -79,15 +86,12 @@ def get_vendor(vendor_id: int) -> Vendor | None:
 
 
 def find_vendor_by_name(name: str) -> Vendor | None:
-    return db.session.scalar(
-        select(Vendor).where(func.lower(Vendor.name) == name.strip().lower()).limit(1)
-    )
+    return db.session.scalar(select(Vendor).where(Vendor.name_key == vendor_name_key(name)))
 
 
-def vendor_ids_by_name() -> dict[str, int]:
-    """Return every vendor's id keyed by its lower-case name, archived ones included."""
-    rows = db.session.execute(select(Vendor.name, Vendor.id))
-    return {name.lower(): vendor_id for name, vendor_id in rows}
+def vendor_ids_by_name_key() -> dict[str, int]:
+    """Return every vendor's id keyed by its name key, archived ones included."""
+    return dict(db.session.execute(select(Vendor.name_key, Vendor.id)).all())
 
 
 def create_vendor(fields: VendorFields, *, actor: User | None) -> Vendor:

@@ -9,7 +9,7 @@ from pathlib import Path
 from flask.testing import FlaskClient, FlaskCliRunner
 from werkzeug.test import TestResponse
 
-from riskapp.vendors.models import Criticality, Vendor
+from riskapp.vendors.models import Criticality, Vendor, VendorStatus
 from tests.vendors.conftest import form_values, vendor_events, vendor_named, vendor_names
 
 EDITED_CSV = (
@@ -98,3 +98,38 @@ def test_the_cli_updates_existing_vendors_only_when_asked(
     assert updated.exit_code == 0
     assert updated.stdout == "Imported 1 vendor. Updated 1.\n"
     assert vendor_named("ACME MAIL").criticality == "critical"
+
+
+def test_an_update_changes_only_the_columns_the_file_has(
+    officer: FlaskClient, make_vendor: Callable[..., Vendor]
+) -> None:
+    make_vendor(
+        "Acme Mail", primary_domain="mail.acme.example", notes="BAA on file since 2024",
+        stores_phi=True, status=VendorStatus.ACTIVE, contact_email="privacy@acme.example",
+    )
+    only_criticality = (
+        "name,primary_domain,category,criticality\nAcme Mail,mail.acme.example,email,high\n"
+    )
+
+    confirm(officer, check(officer, only_criticality, update_existing=True).text)
+
+    acme = vendor_named("Acme Mail")
+    assert acme.criticality == "high"
+    assert (acme.notes, acme.stores_phi, acme.status, acme.contact_email) == (
+        "BAA on file since 2024", True, "active", "privacy@acme.example"
+    )
+
+
+def test_a_column_present_but_blank_clears_that_detail(
+    officer: FlaskClient, make_vendor: Callable[..., Vendor]
+) -> None:
+    make_vendor("Acme Mail", primary_domain="mail.acme.example", notes="old note",
+                stores_phi=True)
+    cleared = (
+        "name,primary_domain,category,notes,stores_phi\nAcme Mail,mail.acme.example,email,,no\n"
+    )
+
+    confirm(officer, check(officer, cleared, update_existing=True).text)
+
+    acme = vendor_named("Acme Mail")
+    assert (acme.notes, acme.stores_phi) == ("", False)

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.exc import IntegrityError
 
+from riskapp.database import db
 from riskapp.vendors.models import Vendor
 from tests.vendors.conftest import (
     form_values,
@@ -340,3 +344,13 @@ def test_a_created_vendors_name_is_escaped_in_the_confirmation(officer: FlaskCli
     assert "<b>Bold</b>" not in response.text
     assert "Added &lt;b&gt;Bold&lt;/b&gt; Mail." in response.text
 
+
+
+def test_the_database_itself_refuses_two_vendors_with_one_name(app: Flask) -> None:
+    for name in ("Acme  Mail", "ACME mail"):
+        db.session.add(Vendor(
+            name=name, category="email", criticality="low", status="active", services="",
+            business_owner="", contact_name="", contact_email="", notes="",
+        ))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
