@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,6 +26,9 @@ from riskapp.database import db, utcnow
 
 LOGIN_FAILED = "auth.login_failed"
 LOGIN_LOCKED = "auth.login_locked"
+PASSWORD_RESET = "user.password_reset"  # noqa: S105 (an audit action name)
+NOT_AN_EMAIL = "(not an email address)"
+_LOOKS_LIKE_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 # Failures from one address across all accounts before that address is refused too.
 FAILURES_PER_ADDRESS_FACTOR = 4
 
@@ -87,45 +91,102 @@ def create_user(email: str, role: Role, *, actor: User | None, name: str = "") -
     return user, password
 
 
-def authenticate(email: str, password: str, *, ip: str | None, policy: LoginPolicy) -> LoginOutcome:
-    """Check a sign-in attempt, recording failures and refusing while locked out."""
-    email = normalise_email(email)
-    user = find_user_by_email(email)
-    if _locked_out(email, ip, user, policy):
-        audit.record(LOGIN_LOCKED, actor=None, actor_label=email,
-                     summary="Sign-in refused: too many failed attempts")
+@dataclass(frozen=True)
+class SignInAttempt:
+    """What sign-in needs from the database, read before the (deliberately slow) hash check."""
+
+    label: str  # the email as typed, or a placeholder if it was not an email address
+    user_id: int | None
+    password_hash: str | None
+    locked: bool
+
+
+def look_up_sign_in(email: str, *, ip: str | None, policy: LoginPolicy) -> SignInAttempt:
+    """Read the account and lockout state for a sign-in attempt; write nothing.
+
+    The caller ends this read before calling :func:`finish_sign_in`, so verifying the password
+    never holds SQLite's write lock.
+    """
+    label = _attempt_label(email)
+    user = find_user_by_email(label) if label != NOT_AN_EMAIL else None
+    return SignInAttempt(
+        label=label,
+        user_id=user.id if user else None,
+        password_hash=user.password_hash if user else None,
+        locked=_locked_out(label, ip, user, policy),
+    )
+
+
+def finish_sign_in(attempt: SignInAttempt, password: str, *, policy: LoginPolicy) -> LoginOutcome:
+    """Check the password of a looked-up attempt and record the outcome."""
+    if attempt.locked:
+        _record_lockout_once(attempt.label, policy)
         minutes = int(policy.lockout.total_seconds() // 60)
         return LoginOutcome(None, f"Too many failed sign-in attempts. Wait {minutes} minutes and "
                                   "try again, or ask an administrator to reset your password.")
     # Verify even for unknown emails so the answer takes as long either way.
-    password_ok = verify_password(user.password_hash if user else None, password)
-    if user is None or not password_ok:
-        audit.record(LOGIN_FAILED, actor=None, actor_label=email,
+    password_ok = verify_password(attempt.password_hash, password)
+    user = db.session.get(User, attempt.user_id) if attempt.user_id else None
+    if user is None or not password_ok or user.password_hash != attempt.password_hash:
+        audit.record(LOGIN_FAILED, actor=None, actor_label=attempt.label,
                      target=user_target(user) if user else None,
                      summary="Wrong email or password")
         return LoginOutcome(None, "Wrong email or password.")
     if not user.is_active:
-        audit.record(LOGIN_FAILED, actor=None, actor_label=email, target=user_target(user),
-                     summary="Account is deactivated")
+        audit.record(LOGIN_FAILED, actor=None, actor_label=attempt.label,
+                     target=user_target(user), summary="Account is deactivated")
         return LoginOutcome(None, "This account is deactivated. Ask an administrator.")
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return LoginOutcome(user)
 
 
-def _locked_out(email: str, ip: str | None, user: User | None, policy: LoginPolicy) -> bool:
+def _attempt_label(email: str) -> str:
+    """Return the typed email for the log, unless it is not one: people type passwords there."""
+    email = normalise_email(email)
+    return email if _LOOKS_LIKE_EMAIL.fullmatch(email) else NOT_AN_EMAIL
+
+
+def _record_lockout_once(label: str, policy: LoginPolicy) -> None:
+    # Attempts while locked cost no password hash: log the lockout once a window, not each try.
+    already = db.session.scalar(
+        select(AuditEvent.id).where(
+            AuditEvent.action == LOGIN_LOCKED,
+            AuditEvent.actor_label == label,
+            AuditEvent.occurred_at >= utcnow() - policy.lockout,
+        ).limit(1)
+    )
+    if already is None:
+        audit.record(LOGIN_LOCKED, actor=None, actor_label=label,
+                     summary="Sign-in refused: too many failed attempts")
+
+
+def _locked_out(label: str, ip: str | None, user: User | None, policy: LoginPolicy) -> bool:
     since = utcnow() - policy.lockout
-    if user is not None and user.last_login_at is not None:
-        since = max(since, user.last_login_at)
+    if user is not None:
+        # A sign-in or an administrator's password reset starts the count afresh.
+        for moment in (user.last_login_at, _last_password_reset(user)):
+            if moment is not None:
+                since = max(since, moment)
     failures = select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action == LOGIN_FAILED, AuditEvent.occurred_at >= since
     )
-    if db.session.scalar(failures.where(AuditEvent.actor_label == email)) >= policy.max_failures:
+    if db.session.scalar(failures.where(AuditEvent.actor_label == label)) >= policy.max_failures:
         return True
     if ip is None:
         return False
     from_address = failures.where(AuditEvent.ip_address == ip)
     return db.session.scalar(from_address) >= policy.max_failures * FAILURES_PER_ADDRESS_FACTOR
+
+
+def _last_password_reset(user: User) -> datetime | None:
+    return db.session.scalar(
+        select(func.max(AuditEvent.occurred_at)).where(
+            AuditEvent.object_type == "user",
+            AuditEvent.object_id == str(user.id),
+            AuditEvent.action == PASSWORD_RESET,
+        )
+    )
 
 
 def start_session(user: User, *, ip: str | None, user_agent: str | None) -> str:
@@ -205,7 +266,7 @@ def reset_password(user: User, *, actor: User | None) -> str:
     user.password_hash = hash_password(password)
     user.must_change_password = True
     _end_all_sessions(user)
-    audit.record("user.password_reset", actor=actor, target=user_target(user),
+    audit.record(PASSWORD_RESET, actor=actor, target=user_target(user),
                  summary=f"Reset the password of {user.email}")
     return password
 

@@ -24,10 +24,12 @@ def login() -> str | Response:
         return redirect(url_for("dashboard.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        outcome = accounts.authenticate(
-            form.email.data, form.password.data,
-            ip=request.remote_addr, policy=auth_session.login_policy(),
-        )
+        policy = auth_session.login_policy()
+        attempt = accounts.look_up_sign_in(form.email.data, ip=request.remote_addr, policy=policy)
+        # End the read before the password check, which is slow by design: on SQLite a
+        # transaction here holds the write lock that every other request is waiting for.
+        db.session.rollback()
+        outcome = accounts.finish_sign_in(attempt, form.password.data, policy=policy)
         if outcome.user is not None:
             auth_session.sign_in(outcome.user)
             db.session.commit()

@@ -186,3 +186,43 @@ def test_refusal_during_a_lockout_is_written_to_the_audit_log(
 
     [event] = audit_events(accounts.LOGIN_LOCKED)
     assert event.actor_label == user.email
+
+
+def test_repeated_refusals_during_one_lockout_are_logged_once(
+    browser: Browser,
+    make_user: Callable[..., User],
+    audit_events: Callable[[str], list[AuditEvent]],
+) -> None:
+    user = make_user()
+    fail_to_sign_in(browser.client, user.email, MAX_FAILURES)
+
+    for _ in range(5):
+        assert LOCKED_MESSAGE in sign_in(browser.client, user.email).text
+
+    assert len(audit_events(accounts.LOGIN_LOCKED)) == 1
+
+
+def test_an_administrators_password_reset_lifts_the_lockout(
+    app: Flask, browser: Browser, make_user: Callable[..., User],
+    login_as: Callable[..., FlaskClient],
+) -> None:
+    user = make_user()
+    fail_to_sign_in(browser.client, user.email, MAX_FAILURES)
+    admin = login_as("admin")
+
+    page = admin.post(f"/admin/users/{user.id}/reset-password").text
+    one_time = page.split('<p class="secret mono">')[1].split("</p>")[0]
+    response = browser.client.post("/login", data={"email": user.email, "password": one_time})
+
+    assert response.status_code == 302
+    assert LOCKED_MESSAGE not in response.text
+
+
+def test_a_password_typed_into_the_email_box_is_not_written_to_the_log(
+    browser: Browser, audit_events: Callable[[str], list[AuditEvent]]
+) -> None:
+    browser.client.post("/login", data={"email": "Spring Tulips 2026!", "password": "x"})
+
+    [event] = audit_events(accounts.LOGIN_FAILED)
+    assert event.actor_label == accounts.NOT_AN_EMAIL
+    assert "Tulips" not in f"{event.actor_label} {event.summary} {event.changes}"
