@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from riskapp import access, auth_session, security_headers
 from riskapp.accounts.admin_views import bp as users_bp
@@ -32,6 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     instance_path = config.get("INSTANCE_PATH") or os.environ.get("RISKAPP_INSTANCE_PATH")
     app = Flask(__name__, instance_path=instance_path or None)
     configure_app(app, config)
+    trust_reverse_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)
@@ -59,6 +61,17 @@ def configure_app(app: Flask, overrides: Mapping[str, Any]) -> None:
         MAX_CONTENT_LENGTH=app.config.get("MAX_CONTENT_LENGTH") or 16 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session, which expires
     )
+
+
+def trust_reverse_proxies(app: Flask) -> None:
+    """Behind a reverse proxy, take the client's address and scheme from the proxy's headers.
+
+    Otherwise every request seems to come from the proxy: one address for the whole
+    hospital, which the per-address sign-in limit would lock out, and no HTTPS.
+    """
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
 
 def register_extensions(app: Flask) -> None:

@@ -25,9 +25,6 @@ PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "s
 
 
 def init_auth_session(app: Flask) -> None:
-    login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to continue."
-    login_manager.login_message_category = "info"
     login_manager.session_protection = None  # the server-side session check supersedes it
     login_manager.user_loader(load_user)
     app.before_request(require_password_change)

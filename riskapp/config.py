@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1, description="Failed sign-ins before lockout")
     login_lockout_minutes: int = Field(default=15, ge=1, description="Lockout window")
     secure_cookies: bool = Field(default=False, description="Mark cookies Secure (HTTPS only)")
+    trusted_proxies: int = Field(
+        default=0, ge=0, description="Reverse proxies in front whose X-Forwarded-* to believe"
+    )
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_username: str | None = None
@@ -44,20 +47,31 @@ class Settings(BaseSettings):
         return {name.upper(): value for name, value in self.model_dump().items()}
 
 
+MIN_SECRET_KEY_LENGTH = 32
+
+
 def load_or_create_secret_key(instance_path: str | os.PathLike[str]) -> str:
-    """Return the instance's secret key, generating and storing one on first use."""
+    """Return the instance's secret key, generating and storing one on first use.
+
+    The key is written to a temporary file and linked into place, so two workers starting
+    at once agree on one key and neither can read a half-written file.
+    """
     path = Path(instance_path) / SECRET_KEY_FILE
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    # O_EXCL: two workers starting at once must not each write a different key.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{SECRET_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another worker won the race: use its key
+        finally:
+            temporary.unlink()
+    key = path.read_text().strip()
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise RuntimeError(f"{path} holds no usable secret key; delete it to have one made.")
     return key
 
 

@@ -112,8 +112,13 @@ def reset_postgres_schema(engine: sa.Engine) -> None:
 
 
 def empty_postgres_tables(engine: sa.Engine) -> None:
-    """Empty every table and restart the audit chain, leaving the schema in place."""
+    """Empty every table and restart the audit chain, leaving the schema in place.
+
+    The audit log refuses TRUNCATE; as the database owner the suite switches triggers off for
+    this one transaction, as a restore from backup would.
+    """
     with engine.begin() as connection:
+        connection.execute(sa.text("SET LOCAL session_replication_role = replica"))
         tables = connection.execute(sa.text(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
             "AND tablename <> 'alembic_version'"

@@ -11,7 +11,9 @@ from pydantic import ValidationError
 
 from riskapp import create_app
 from riskapp.access import Role
-from tests.conftest import PASSWORD
+from riskapp.audit.models import AuditEvent
+from riskapp.database import db
+from tests.conftest import PASSWORD, build_app
 
 
 def test_without_a_configured_secret_key_one_is_generated_and_kept(
@@ -103,3 +105,35 @@ def test_over_plain_http_the_cookie_is_not_marked_secure(client, make_user) -> N
     assert "; HttpOnly" in response.headers["Set-Cookie"]
     assert "; Secure" not in response.headers["Set-Cookie"]
     assert "Strict-Transport-Security" not in response.headers
+
+
+def test_behind_a_trusted_proxy_the_client_address_comes_from_the_proxy(
+    database_url: str, tmp_path: Path
+) -> None:
+    app = build_app(database_url, tmp_path / "proxied", TRUSTED_PROXIES=1)
+    app.test_client().post(
+        "/login", data={"email": "nobody@hospital.example", "password": "wrong"},
+        headers={"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"},
+    )
+    with app.app_context():
+        try:
+            event = db.session.scalars(db.select(AuditEvent)).one()
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+    assert event.ip_address == "203.0.113.7"
+
+
+def test_without_trusted_proxies_forwarded_headers_are_ignored(client) -> None:
+    client.post(
+        "/login", data={"email": "nobody@hospital.example", "password": "wrong"},
+        headers={"X-Forwarded-For": "203.0.113.7"},
+    )
+    event = db.session.scalars(db.select(AuditEvent)).one()
+    assert event.ip_address == "127.0.0.1"
+
+
+def test_an_empty_secret_key_file_is_refused_not_used(tmp_path: Path) -> None:
+    (tmp_path / "secret_key").write_text("")
+    with pytest.raises(RuntimeError, match="no usable secret key"):
+        create_app({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": "sqlite://"})

@@ -7,7 +7,6 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from riskapp.access import Role
 from riskapp.database import UTCDateTime, db, utcnow
 
 
@@ -33,10 +32,6 @@ class User(db.Model):
 
     def get_id(self) -> str:
         return str(self.id)
-
-    @property
-    def role_enum(self) -> Role:
-        return Role(self.role)
 
     @property
     def display_name(self) -> str:

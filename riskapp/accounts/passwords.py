@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 
 from argon2 import PasswordHasher
@@ -18,8 +19,12 @@ def production_hasher() -> PasswordHasher:
 
 
 _hasher = production_hasher()
-# Verified against when the email is unknown, so a miss costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """Return a hash to verify against when the email is unknown, costing what a real one does."""
+    return hasher.hash(secrets.token_urlsafe(16))
 
 
 def hash_password(password: str) -> str:
@@ -28,7 +33,10 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return (
+            _hasher.verify(password_hash or _dummy_hash(_hasher), password)
+            and password_hash is not None
+        )
     except (VerificationError, InvalidHashError):
         return False
 

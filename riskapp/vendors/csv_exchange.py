@@ -29,6 +29,7 @@ REQUIRED_COLUMNS = ("name", "primary_domain", "category")
 BOOLEAN_COLUMNS = ("stores_phi", "processes_phi", "transmits_phi")
 # The form calls the extra domains by their field name.
 FORM_FIELD_OF_COLUMN = {"other_domains": "extra_domains"}
+UNREADABLE = "\ufffd"
 TRUE_WORDS = frozenset({"yes", "y", "true", "1", "x"})
 FALSE_WORDS = frozenset({"no", "n", "false", "0", ""})
 
@@ -79,6 +80,7 @@ def decode_upload(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
+        # Bytes Windows-1252 cannot read either become U+FFFD; check_csv refuses those.
         return data.decode("cp1252", errors="replace")
 
 
@@ -112,6 +114,11 @@ def import_vendors(
 
 def check_csv(text: str, *, update_existing: bool = False) -> ImportReport:
     report = ImportReport()
+    if UNREADABLE in text:
+        report.file_errors.append(
+            "Some characters could not be read. Save the file as 'CSV UTF-8' and try again."
+        )
+        return report
     reader = csv.reader(io.StringIO(text))
     try:
         _check_rows(reader, report, update_existing)

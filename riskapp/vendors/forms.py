@@ -25,7 +25,10 @@ def _choices(enum_type: type[Category] | type[Criticality] | type[VendorStatus])
 
 
 def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
+    """Trim, and write line breaks one way: browsers send CRLF, files and the CLI send LF."""
+    if not isinstance(value, str):
+        return value
+    return value.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 class VendorForm(FlaskForm):
@@ -35,7 +38,7 @@ class VendorForm(FlaskForm):
         description="The domain the vendor serves you from, e.g. mail.example.com.",
     )
     extra_domains = TextAreaField(
-        "Other domains", [Optional()],
+        "Other domains", [Optional()], filters=[_strip],
         description="One per line, or separated by commas.",
     )
     category = SelectField("Category", choices=_choices(Category))

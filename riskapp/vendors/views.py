@@ -119,10 +119,7 @@ def import_csv() -> str:
         )
         confirm.csv_text.data = text
         confirm.update_existing.data = "1" if form.update_existing.data else ""
-    return render_template(
-        "vendors/import.html", form=form, report=report, confirm=confirm,
-        columns=csv_exchange.COLUMNS, required=csv_exchange.REQUIRED_COLUMNS,
-    )
+    return _render_import(form, report, confirm)
 
 
 @bp.post("/import/confirm")
@@ -139,10 +136,7 @@ def confirm_import() -> str | BaseResponse:
     if not report.ok:
         # Someone added a clashing vendor since the check: show why, import nothing.
         db.session.rollback()
-        return render_template(
-            "vendors/import.html", form=ImportForm(), report=report, confirm=confirm,
-            columns=csv_exchange.COLUMNS, required=csv_exchange.REQUIRED_COLUMNS,
-        )
+        return _render_import(ImportForm(), report, confirm)
     db.session.commit()
     message = f"Imported {report.imported} vendor{'' if report.imported == 1 else 's'}."
     if report.updated:
@@ -157,6 +151,15 @@ def export_csv() -> Response:
     query = services.VendorQuery.from_args(request.args)
     vendors = db.session.scalars(services.vendor_select(query))
     return csv_download(csv_exchange.export_csv(vendors), "vendors")
+
+
+def _render_import(
+    form: ImportForm, report: csv_exchange.ImportReport | None, confirm: ConfirmImportForm
+) -> str:
+    return render_template(
+        "vendors/import.html", form=form, report=report, confirm=confirm,
+        columns=csv_exchange.COLUMNS, required=csv_exchange.REQUIRED_COLUMNS,
+    )
 
 
 def _attach_error(form: VendorForm, error: services.VendorError) -> None:

@@ -77,3 +77,17 @@ def test_database_still_accepts_new_events(record_event: Callable[..., int]) -> 
 
     count = db.session.execute(text("SELECT count(*) FROM audit_events")).scalar_one()
     assert count == 2
+
+
+def test_database_refuses_to_empty_the_whole_log_at_once(
+    backend: str, record_event: Callable[..., int]
+) -> None:
+    event_id = record_event("Still here")
+    wipe = {"postgresql": "TRUNCATE audit_events CASCADE", "sqlite": "DELETE FROM audit_events"}
+
+
+    with pytest.raises(DBAPIError, match=REFUSAL):
+        db.session.execute(text(wipe[backend]))
+    db.session.rollback()
+
+    assert stored_summary(event_id) == "Still here"

@@ -206,3 +206,15 @@ def test_the_audit_chain_stays_intact_through_vendor_changes(
     officer.post("/vendors/import/confirm", data={"csv_text": CSV.replace("Acme", "Apex")})
 
     assert verify_chain().intact
+
+
+def test_saving_unchanged_notes_sent_with_browser_line_breaks_records_nothing(
+    officer: FlaskClient, make_vendor: Callable[..., Vendor],
+) -> None:
+    vendor = make_vendor("Acme Mail", notes="First line\nSecond line")
+    # Browsers send a textarea's line breaks as CRLF.
+    submission = fields_of(vendor) | {"notes": "First line\r\nSecond line"}
+
+    officer.post(f"/vendors/{vendor.id}/edit", data=submission)
+
+    assert vendor_events("vendor.updated") == []
