@@ -12,7 +12,7 @@ export FLASK_APP := riskapp
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 \
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --timeout 120 \
 		--access-logfile - wsgi:app
 
 test: install
