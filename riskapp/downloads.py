@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from datetime import date
 
 from flask import Response
 
 
-def csv_download(text: str, name: str) -> Response:
-    """Return ``text`` as ``<name>-<today>.csv``, readable by Excel as UTF-8 (hence the BOM)."""
+def csv_download(content: str | Iterator[str], name: str) -> Response:
+    """Send ``content`` (text, or text chunks to stream) as ``<name>-<today>.csv``.
+
+    The byte-order mark makes Excel read the file as UTF-8.
+    """
     filename = f"{name}-{date.today().isoformat()}.csv"
+    body = "\ufeff" + content if isinstance(content, str) else itertools.chain(["\ufeff"], content)
     return Response(
-        "\ufeff" + text,
+        body,
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

@@ -169,6 +169,8 @@ class IsolatedRequestClient(FlaskClient):
     def open(self, *args: Any, **kwargs: Any) -> Any:
         if has_app_context():
             db.session.commit()
+        # Read streamed bodies inside the request, as a server would, not after it ended.
+        kwargs.setdefault("buffered", True)
         with self.application.app_context():
             return super().open(*args, **kwargs)
 

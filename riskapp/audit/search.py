@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -16,6 +16,7 @@ from riskapp.audit.models import AuditEvent
 from riskapp.database import db
 from riskapp.spreadsheet_safety import neutralise_formula
 
+EXPORT_BATCH = 1000
 EXPORT_COLUMNS = (
     "id", "occurred_at", "actor", "action", "object_type", "object_id", "object",
     "summary", "changes", "ip_address", "previous_hash", "entry_hash",
@@ -93,11 +94,12 @@ def known_object_types() -> list[str]:
     ))
 
 
-def export_csv(events: Iterable[AuditEvent]) -> str:
+def export_csv_chunks(events: Iterable[AuditEvent]) -> Iterator[str]:
+    """Yield the events as CSV text a batch at a time: the log only grows, so never hold it all."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(EXPORT_COLUMNS)
-    for event in events:
+    for count, event in enumerate(events, start=1):
         row = [
             str(event.id), event.occurred_at.isoformat(), event.actor_label, event.action,
             event.object_type, event.object_id, event.object_label, event.summary,
@@ -105,7 +107,11 @@ def export_csv(events: Iterable[AuditEvent]) -> str:
             event.entry_hash,
         ]
         writer.writerow([neutralise_formula(cell) for cell in row])
-    return buffer.getvalue()
+        if count % EXPORT_BATCH == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 def _changes_text(changes: dict[str, Any]) -> str:

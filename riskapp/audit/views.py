@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, render_template, request, stream_with_context
 
 from riskapp.access import Permission, requires
 from riskapp.audit import search
@@ -29,5 +29,7 @@ def index() -> str:
 @requires(Permission.AUDIT_VIEW)
 def export_csv() -> Response:
     filters = search.AuditFilter.from_args(request.args)
-    events = db.session.scalars(search.event_select(filters))
-    return csv_download(search.export_csv(events), "audit-log")
+    events = db.session.scalars(
+        search.event_select(filters).execution_options(yield_per=search.EXPORT_BATCH)
+    )
+    return csv_download(stream_with_context(search.export_csv_chunks(events)), "audit-log")

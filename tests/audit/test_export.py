@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 from flask.testing import FlaskClient
 
+from riskapp.audit import search
 from riskapp.vendors.models import Vendor
 from tests.audit.pages import EXPORT_HEADER, csv_rows, link_href
 
@@ -88,3 +89,14 @@ def test_export_neutralises_cells_a_spreadsheet_would_run(
 
     assert row["object"] == "'" + name
     assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row.values())
+
+
+def test_a_log_longer_than_one_batch_is_exported_whole_in_order(
+    admin: FlaskClient, record_event: Callable[..., int], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(search, "EXPORT_BATCH", 2)
+    recorded = [record_event(f"Event {number}", action="test.batch") for number in range(5)]
+
+    rows = exported(admin, "?action=test.batch")
+
+    assert [int(row["id"]) for row in rows] == sorted(recorded, reverse=True)
