@@ -48,6 +48,7 @@ class PlannedVendor:
 
     fields: services.VendorFields
     existing_id: int | None = None
+    archived: bool = False  # the vendor it updates is archived (it stays archived)
 
 
 @dataclass
@@ -160,7 +161,8 @@ def _check_rows(reader: Iterator[list[str]], report: ImportReport, update_existi
         key = vendor_name_key(result.name)
         existing_id = existing_ids.get(key)
         # An update changes the columns the file has and keeps the vendor's other details.
-        base = _current_details(existing_id) if existing_id and update_existing else {}
+        existing = services.get_vendor(existing_id) if existing_id and update_existing else None
+        base = _current_details(existing) if existing else {}
         fields = _check_row(row, result, base)
         if fields is None:
             continue
@@ -171,15 +173,14 @@ def _check_rows(reader: Iterator[list[str]], report: ImportReport, update_existi
             result.names_existing_vendor = True
         names_seen.setdefault(key, number)
         if not result.errors:
-            report.planned.append(PlannedVendor(fields, existing_id))
+            archived = existing is not None and existing.archived_at is not None
+            report.planned.append(PlannedVendor(fields, existing_id, archived))
     if not report.rows:
         report.file_errors.append("The file has a header but no vendor rows.")
 
 
-def _current_details(vendor_id: int) -> dict[str, str]:
+def _current_details(vendor: Vendor) -> dict[str, str]:
     """Return an existing vendor's details as the form would receive them."""
-    vendor = services.get_vendor(vendor_id)
-    assert vendor is not None  # noqa: S101 (the id came from the database a moment ago)
     data = services.VendorFields.of(vendor).as_form_data()
     return {
         name: "y" if value is True else value

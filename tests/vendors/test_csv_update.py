@@ -133,3 +133,14 @@ def test_a_column_present_but_blank_clears_that_detail(
 
     acme = vendor_named("Acme Mail")
     assert (acme.notes, acme.stores_phi) == ("", False)
+
+
+def test_the_check_marks_an_archived_vendor_the_file_would_update(
+    officer: FlaskClient, make_vendor: Callable[..., Vendor]
+) -> None:
+    acme = make_vendor("Acme Mail", primary_domain="mail.acme.example")
+    officer.post(f"/vendors/{acme.id}/archive")
+
+    page = check(officer, EDITED_CSV, update_existing=True).text
+
+    assert '<span class="badge">update</span> <span class="badge archived">archived</span>' in page
