@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 import pytest
 
+from scanners.smtp_probe import ContextFactory, make_ssl_context
 from tests.scanners.lab.dns_server import DnsLab
+from tests.scanners.lab.smtp_server import SmtpLab
 
 
 @pytest.fixture
@@ -14,3 +17,16 @@ def dns_lab() -> Iterator[DnsLab]:
     """An authoritative DNS server on 127.0.0.1, serving nothing until a test sets its zones."""
     with DnsLab() as lab:
         yield lab
+
+
+@pytest.fixture(scope="session")
+def smtp_lab() -> Iterator[SmtpLab]:
+    """Every kind of SMTP server on 127.0.0.1, shared: the servers keep no state per test."""
+    with SmtpLab() as lab:
+        yield lab
+
+
+@pytest.fixture
+def lab_tls(smtp_lab: SmtpLab) -> ContextFactory:
+    """TLS client contexts that trust the SMTP lab's test CA as well as the system store."""
+    return functools.partial(make_ssl_context, ca_file=smtp_lab.ca_file)
