@@ -1,8 +1,10 @@
-"""Command line: ``python -m scanners headers FILE`` reads a message's Received headers."""
+"""Command line: ``python -m scanners scan DOMAIN ...`` scans vendors' domains;
+``python -m scanners headers FILE`` reads a message's Received headers."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import dataclasses
 import json
 import sys
@@ -10,7 +12,10 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
+from scanners import scan
+from scanners.findings import Severity
 from scanners.received_headers import HeaderReport, Hop, NoReceivedHeadersError, Verdict, analyse
+from scanners.smtp_probe import SMTP_PORT
 
 
 class InputError(Exception):
@@ -92,9 +97,98 @@ def _headers(args: argparse.Namespace) -> str:
     return format_json(report) if args.json else format_table(report)
 
 
+# --- scan ------------------------------------------------------------------------------------
+
+
+def format_scan_table(reports: list[scan.DomainReport]) -> str:
+    """Per domain: a heading, one aligned row per finding, any errors, then a count."""
+    blocks: list[str] = []
+    for report in reports:
+        lines = [f"{report.domain}  ({report.duration:.1f} s)"]
+        rows = [("severity", "id", "target", "title")] + [
+            (f.severity.value, f.id, f.target, f.title) for f in report.findings]
+        if report.findings:
+            widths = [max(len(row[column]) for row in rows) for column in range(3)]
+            lines += ["  " + "  ".join([*(cell.ljust(width) for cell, width in
+                                          zip(row, widths, strict=False)), row[-1]])
+                      for row in rows]
+        lines += [f"  error: {error}" for error in report.errors]
+        counts = [f"{sum(f.severity is s for f in report.findings)} {s}"
+                  for s in reversed(Severity) if any(f.severity is s for f in report.findings)]
+        plural = "" if len(report.findings) == 1 else "s"
+        lines.append(f"  {len(report.findings)} finding{plural}"
+                     + (f" ({', '.join(counts)})" if counts else ""))
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def format_scan_json(reports: list[scan.DomainReport]) -> str:
+    """A JSON array with one object per domain."""
+    return json.dumps([
+        {"domain": report.domain, "findings": [f.as_dict() for f in report.findings],
+         "errors": list(report.errors), "duration_seconds": round(report.duration, 3)}
+        for report in reports
+    ], indent=2)
+
+
+def _positive(text: str, option: str, kind: Callable[[str], float]) -> float:
+    try:
+        value = kind(text)
+    except ValueError:
+        value = 0
+    if not value > 0:
+        raise InputError(f"{option} must be a positive number, not {text!r}")
+    return value
+
+
+def _scan(args: argparse.Namespace) -> str:
+    concurrency = int(_positive(args.concurrency, "--concurrency", int))
+    timeout = _positive(args.timeout, "--timeout", float)
+    try:
+        domains = scan.normalise_domains(args.domains)
+        resolver = scan.parse_resolver(args.resolver) if args.resolver else None
+        ca_file = scan.check_ca_file(args.ca_file) if args.ca_file else None
+        only = scan.parse_only(args.only) if args.only else tuple(scan.Probe)
+    except ValueError as error:
+        raise InputError(str(error)) from error
+
+    async def run() -> list[scan.DomainReport]:
+        context = scan.make_context(
+            resolver=resolver, timeout=timeout, ca_file=ca_file,
+            allow_private=args.allow_private, concurrency=concurrency, smtp_port=SMTP_PORT)
+        return await scan.scan_domains(domains, only=only, context=context)
+
+    reports = asyncio.run(run())
+    return format_scan_json(reports) if args.json else format_scan_table(reports)
+
+
+def _add_scan(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    probes = ",".join(scan.Probe)
+    parser = commands.add_parser(
+        "scan", help="scan vendors' domains: DNS and mail authentication, SMTP on every MX host")
+    parser.add_argument("domains", nargs="+", metavar="DOMAIN", help="a vendor's domain")
+    parser.add_argument("--json", action="store_true",
+                        help="print a JSON array, one object per domain")
+    parser.add_argument("--resolver", metavar="IP[:PORT]",
+                        help="send every DNS query to this server (default: the system's)")
+    parser.add_argument("--ca-file", metavar="PEM",
+                        help="also trust the CA certificates in this file (test CAs)")
+    parser.add_argument("--allow-private", action="store_true",
+                        help="connect to private and loopback addresses too (labs only)")
+    parser.add_argument("--only", metavar=probes,
+                        help=f"run only these probes, comma-separated; known: {probes}")
+    parser.add_argument("--concurrency", default=str(scan.DEFAULT_CONCURRENCY), metavar="N",
+                        help="domains scanned at once (default %(default)s)")
+    parser.add_argument("--timeout", default=str(scan.DEFAULT_TIMEOUT), metavar="SECONDS",
+                        help="seconds for each lookup, connection, reply and handshake "
+                             "(default %(default)s)")
+    parser.set_defaults(run=_scan)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m scanners", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_scan(commands)
     headers = commands.add_parser(
         "headers", help="tell whether a message travelled encrypted, from its Received headers")
     headers.add_argument("file", metavar="FILE", help="a message or its header block; - for stdin")

@@ -1,0 +1,253 @@
+"""Scan whole domains: run the registered probes on each, concurrently, and collect reports.
+
+The registry is explicit: :class:`Probe` names every probe that exists and :data:`PROBES` maps
+each name to its coroutine. A probe takes the domain and the shared :class:`ScanContext` and
+returns findings; the DNS facts of a domain are gathered once and shared by every probe that
+needs them (the SMTP probe takes its MX hosts from them). :func:`scan_domains` runs domains
+concurrently, at most ``concurrency`` at a time, and turns whatever happens to a domain (a
+name that does not exist, a resolver that never answers, a probe that fails) into a
+:class:`DomainReport`, never an exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import ipaddress
+import re
+import ssl
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import dns.asyncresolver
+
+from scanners.dns_probe import DnsFacts, LookupStatus, analyse_dns, gather_dns_facts
+from scanners.dns_probe import make_resolver as _make_resolver
+from scanners.dns_probe import normalise_domain as _normalise_domain
+from scanners.findings import Finding
+from scanners.smtp_probe import SMTP_PORT, ContextFactory, make_ssl_context, probe_mx_hosts
+
+DEFAULT_CONCURRENCY = 10  # domains scanned at once
+DEFAULT_TIMEOUT = 5.0  # seconds for one step: a DNS lookup, a connection, a reply, a handshake
+DNS_PORT = 53
+
+# One label of a host name: letters, digits and inner hyphens (RFC 1123 2.1).
+_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+class Probe(StrEnum):
+    """Every probe a scan can run; ``--only`` accepts exactly these names."""
+
+    DNS = "dns"
+    SMTP = "smtp"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScanContext:
+    """What every probe of one scan shares.
+
+    :param resolver: asks every DNS question of the scan; its lifetime bounds each lookup.
+    :param timeout: seconds for each network step (a lookup, a connection, a reply, a handshake).
+    :param allow_private: connect to private and loopback addresses too (tests against a lab).
+    :param ssl_context_factory: TLS client contexts, trusting any extra CA the user gave.
+    :param semaphore: how many domains are scanned at once.
+    :param smtp_port: the port the SMTP probe connects to: 25 in every real scan; the tests
+        point it at the lab's server.
+    :param dns_facts: each domain's DNS facts, gathered once and shared by its probes; one
+        context serves one scan (one event loop).
+    """
+
+    resolver: dns.asyncresolver.Resolver
+    timeout: float = DEFAULT_TIMEOUT
+    allow_private: bool = False
+    ssl_context_factory: ContextFactory = make_ssl_context
+    semaphore: asyncio.Semaphore = field(
+        default_factory=lambda: asyncio.Semaphore(DEFAULT_CONCURRENCY))
+    smtp_port: int = SMTP_PORT
+    dns_facts: dict[str, asyncio.Future[DnsFacts]] = field(
+        default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class DomainReport:
+    """The outcome of scanning one domain.
+
+    :param findings: highest severity first.
+    :param errors: what the scan could not do, in words ("DNS lookups failed: ...").
+    :param duration: seconds the domain's probes took, waiting for a free slot excluded.
+    """
+
+    domain: str
+    findings: tuple[Finding, ...]
+    errors: tuple[str, ...]
+    duration: float
+
+
+# --- probes ----------------------------------------------------------------------------------
+
+
+def domain_dns_facts(domain: str, context: ScanContext) -> Awaitable[DnsFacts]:
+    """The domain's DNS facts: the first caller starts the lookups, later callers share them."""
+    if domain not in context.dns_facts:
+        context.dns_facts[domain] = asyncio.ensure_future(
+            gather_dns_facts(domain, resolver=context.resolver))
+    return context.dns_facts[domain]
+
+
+async def probe_dns(domain: str, context: ScanContext) -> list[Finding]:
+    return analyse_dns(await domain_dns_facts(domain, context))
+
+
+def mx_hosts(facts: DnsFacts) -> list[str]:
+    """The MX exchanges, lowest preference first, without the null MX's root."""
+    if facts.mx.status is not LookupStatus.ANSWER:
+        return []
+    pairs = sorted((int(pref), host.rstrip(".").lower())
+                   for pref, host in (record.split() for record in facts.mx.records))
+    return list(dict.fromkeys(host for _, host in pairs if host))
+
+
+async def probe_mail_servers(domain: str, context: ScanContext) -> list[Finding]:
+    facts = await domain_dns_facts(domain, context)
+    return await probe_mx_hosts(
+        mx_hosts(facts), resolver=context.resolver, timeout=context.timeout,
+        port=context.smtp_port, ssl_context_factory=context.ssl_context_factory,
+        allow_private=context.allow_private)
+
+
+ProbeFunction = Callable[[str, ScanContext], Awaitable[list[Finding]]]
+
+PROBES: dict[Probe, ProbeFunction] = {
+    Probe.DNS: probe_dns,
+    Probe.SMTP: probe_mail_servers,
+}
+
+
+# --- scanning --------------------------------------------------------------------------------
+
+
+def _sorted(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    return tuple(sorted(findings, key=lambda f: (-f.severity.rank, f.id, f.target)))
+
+
+def _dns_errors(domain: str, context: ScanContext) -> list[str]:
+    future = context.dns_facts.get(domain)
+    if future is None or not future.done() or future.cancelled() or future.exception():
+        return []
+    failed = future.result().failed_lookups
+    if not failed:
+        return []
+    return ["DNS lookups failed: " + "; ".join(
+        f"{lookup.name} {lookup.rdtype} ({lookup.error})" for lookup in failed)]
+
+
+async def scan_domain(domain: str, *, only: Sequence[Probe], context: ScanContext) -> DomainReport:
+    """Run the ``only`` probes on ``domain`` (already normalised) once a slot is free."""
+    async with context.semaphore:
+        started = time.monotonic()
+        results = await asyncio.gather(
+            *(PROBES[probe](domain, context) for probe in only), return_exceptions=True)
+        findings: list[Finding] = []
+        errors: list[str] = []
+        for probe, result in zip(only, results, strict=True):
+            if isinstance(result, BaseException):
+                if not isinstance(result, Exception):
+                    raise result  # cancellation and interrupts are not the domain's doing
+                errors.append(f"{probe} probe failed: {type(result).__name__}: {result}")
+            else:
+                findings.extend(result)
+        errors = _dns_errors(domain, context) + errors
+        return DomainReport(domain=domain, findings=_sorted(findings), errors=tuple(errors),
+                            duration=time.monotonic() - started)
+
+
+async def scan_domains(
+    domains: Sequence[str], *, only: Sequence[Probe] = tuple(Probe), context: ScanContext
+) -> list[DomainReport]:
+    """Scan every domain concurrently (bounded by the context's semaphore), in input order.
+
+    :raises ValueError: before any network use, when a domain is not a host name.
+    """
+    names = normalise_domains(domains)
+    return list(await asyncio.gather(
+        *(scan_domain(name, only=only, context=context) for name in names)))
+
+
+# --- input -----------------------------------------------------------------------------------
+
+
+def normalise_domain(text: str) -> str:
+    """A vendor's domain in lower-case ASCII; ValueError unless it is a dotted host name."""
+    name = _normalise_domain(text)
+    labels = name.split(".")
+    if len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
+        raise ValueError(f"not a domain name: {text!r}")
+    if labels[-1].isdigit():
+        raise ValueError(f"not a domain name (an address?): {text!r}")
+    return name
+
+
+def normalise_domains(domains: Iterable[str]) -> list[str]:
+    """Every domain normalised, repeats dropped, in input order; ValueError for the first bad."""
+    return list(dict.fromkeys(normalise_domain(domain) for domain in domains))
+
+
+def parse_resolver(text: str) -> tuple[str, int]:
+    """``IP``, ``IP:PORT``, ``IPv6`` or ``[IPv6]:PORT`` -> (address, port)."""
+    host, port = text, str(DNS_PORT)
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        if rest:
+            if not rest.startswith(":"):
+                raise ValueError(f"bad resolver {text!r}: expected IP[:PORT]")
+            port = rest[1:]
+    elif text.count(":") == 1:
+        host, port = text.split(":")
+    try:
+        address = str(ipaddress.ip_address(host))
+    except ValueError:
+        raise ValueError(f"bad resolver {text!r}: not an IP address") from None
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"bad resolver {text!r}: bad port {port!r}")
+    return address, int(port)
+
+
+def parse_only(text: str) -> tuple[Probe, ...]:
+    """``dns,smtp`` -> the probes, in registry order; ValueError naming an unknown probe."""
+    names = [name.strip().lower() for name in text.split(",") if name.strip()]
+    known = {probe.value for probe in Probe}
+    unknown = [name for name in names if name not in known]
+    if unknown or not names:
+        raise ValueError(f"unknown probe {', '.join(unknown) or '(none given)'!s}; "
+                         f"choose from {', '.join(Probe)}")
+    return tuple(probe for probe in Probe if probe.value in names)
+
+
+def check_ca_file(path: str) -> str:
+    """Return ``path`` if it holds PEM certificates TLS can trust; ValueError otherwise."""
+    try:
+        ssl.create_default_context().load_verify_locations(cafile=path)
+    except (OSError, ssl.SSLError) as exc:
+        raise ValueError(f"cannot use CA file {path}: {getattr(exc, 'strerror', None) or exc}"
+                         ) from exc
+    return path
+
+
+def make_context(
+    *,
+    resolver: tuple[str, int] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    ca_file: str | None = None,
+    allow_private: bool = False,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    smtp_port: int = SMTP_PORT,
+) -> ScanContext:
+    """A context for one scan; call it inside the event loop that runs the scan."""
+    nameserver, port = resolver if resolver is not None else (None, DNS_PORT)
+    contexts: ContextFactory = functools.partial(make_ssl_context, ca_file=ca_file)
+    return ScanContext(
+        resolver=_make_resolver(nameserver, port=port, timeout=timeout), timeout=timeout,
+        allow_private=allow_private, ssl_context_factory=contexts,
+        semaphore=asyncio.Semaphore(concurrency), smtp_port=smtp_port)
