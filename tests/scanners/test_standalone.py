@@ -8,6 +8,7 @@ import sys
 MODULES = (
     "scanners", "scanners.__main__", "scanners.addresses", "scanners.catalog",
     "scanners.dns_probe", "scanners.mail_records", "scanners.received_headers",
+    "scanners.smtp_probe", "scanners.scan", "scanners.tracking", "scanners.web_headers",
 )
 
 
