@@ -27,7 +27,8 @@ from scanners.dns_probe import DnsFacts, LookupStatus, analyse_dns, gather_dns_f
 from scanners.dns_probe import make_resolver as _make_resolver
 from scanners.dns_probe import normalise_domain as _normalise_domain
 from scanners.findings import Finding
-from scanners.smtp_probe import SMTP_PORT, ContextFactory, make_ssl_context, probe_mx_hosts
+from scanners.smtp_probe import SMTP_PORT, probe_mx_hosts
+from scanners.tls import ContextFactory, make_ssl_context
 
 DEFAULT_CONCURRENCY = 10  # domains scanned at once
 DEFAULT_TIMEOUT = 5.0  # seconds for one step: a DNS lookup, a connection, a reply, a handshake

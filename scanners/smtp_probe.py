@@ -13,11 +13,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import ssl
-import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, replace
-from enum import StrEnum
 from typing import Any
 
 import dns.exception
@@ -25,62 +23,23 @@ import dns.exception
 from scanners.addresses import AddressCheck, AsyncResolver, resolve_checked
 from scanners.catalog import finding
 from scanners.findings import Finding
+from scanners.tls import (
+    LOCAL_REFUSALS,
+    ContextFactory,
+    Handshake,
+    OutdatedTls,
+    TlsMode,
+    can_offer_outdated,
+    describe_failure,
+    handshake_of,
+    make_ssl_context,
+)
 
 SMTP_PORT = 25
 EHLO_NAME = "scanner.invalid"  # RFC 6761: a name that is ours to use and resolves nowhere
 _Lookup = Callable[[str], Awaitable[list[AddressCheck]]]
 _LINE_LIMIT = 8192  # bytes in one reply line (RFC 5321 allows 512; leave room for chatter)
 _MAX_REPLY_LINES = 100
-
-
-class TlsMode(StrEnum):
-    """What a TLS client context is for."""
-
-    VERIFY = "verify"  # check the chain and the host name, as MTA-STS would
-    NO_VERIFY = "no_verify"  # opportunistic TLS, as most senders do: learn protocol and cipher
-    OUTDATED_ONLY = "outdated_only"  # offer TLS 1.0 and 1.1 only
-
-
-ContextFactory = Callable[[TlsMode], ssl.SSLContext]
-
-
-def make_ssl_context(mode: TlsMode, *, ca_file: str | None = None) -> ssl.SSLContext:
-    """Return a client context for ``mode``; ``ca_file`` adds trust anchors (a test CA)."""
-    context = ssl.create_default_context()
-    if ca_file:
-        context.load_verify_locations(cafile=ca_file)
-    if mode is TlsMode.VERIFY:
-        return context
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    if mode is TlsMode.OUTDATED_ONLY:
-        # OpenSSL 3 offers TLS 1.0/1.1 only at security level 0, and Python warns that the
-        # versions are deprecated: offering them is the point of this test.
-        context.set_ciphers("DEFAULT:@SECLEVEL=0")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            context.minimum_version = ssl.TLSVersion.TLSv1
-            context.maximum_version = ssl.TLSVersion.TLSv1_1
-    return context
-
-
-class OutdatedTls(StrEnum):
-    ACCEPTED = "accepted"  # the server completed a handshake offered only TLS 1.0/1.1
-    REFUSED = "refused"
-    NOT_TESTED = "not tested"  # this OpenSSL cannot offer them, or the server failed earlier
-
-
-@dataclass(frozen=True)
-class Handshake:
-    """A completed TLS handshake: ``protocol`` as "TLSv1.3", ``cipher`` as OpenSSL names it."""
-
-    protocol: str
-    cipher: str
-    bits: int | None = None
-
-    def describe(self) -> str:
-        bits = f", {self.bits}-bit" if self.bits else ""
-        return f"{self.protocol}, cipher {self.cipher}{bits}"
 
 
 @dataclass(frozen=True)
@@ -189,21 +148,11 @@ async def _starttls(session: _Session, host: str, context: ssl.SSLContext) -> Ha
     await session.writer.start_tls(
         context, server_hostname=host, ssl_handshake_timeout=session.timeout
     )
-    tls = session.writer.get_extra_info("ssl_object")
-    name, protocol, bits = tls.cipher()
-    return Handshake(protocol=tls.version() or protocol, cipher=name, bits=bits)
+    return handshake_of(session.writer.get_extra_info("ssl_object"))
 
 
 # Failures that end a conversation; each becomes a fact, in these words.
 _FAILURES = (OSError, TimeoutError, _ProtocolError, ssl.SSLError, asyncio.IncompleteReadError)
-
-
-def _why(exc: BaseException) -> str:
-    if isinstance(exc, TimeoutError):
-        return "timed out"
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return exc.verify_message or str(exc)
-    return str(exc) or type(exc).__name__
 
 
 async def _tls_once(
@@ -222,25 +171,21 @@ async def _tls_facts(
     try:
         return {"handshake": await _tls_once(*where, factory(TlsMode.VERIFY))}
     except ssl.SSLCertVerificationError as exc:
-        cert_error = _why(exc)
+        cert_error = describe_failure(exc)
     except _FAILURES as exc:
-        return {"tls_error": _why(exc)}
+        return {"tls_error": describe_failure(exc)}
     try:
         handshake = await _tls_once(*where, factory(TlsMode.NO_VERIFY))
     except _FAILURES as exc:
-        return {"cert_error": cert_error, "tls_error": _why(exc)}
+        return {"cert_error": cert_error, "tls_error": describe_failure(exc)}
     return {"cert_error": cert_error, "handshake": handshake}
-
-
-# OpenSSL reasons that mean this client could not offer the old versions at all.
-_LOCAL_REFUSALS = frozenset({"NO_PROTOCOLS_AVAILABLE", "NO_CIPHERS_AVAILABLE"})
 
 
 async def _outdated_facts(
     facts: SmtpFacts, timeout: float, factory: ContextFactory
 ) -> dict[str, Any]:  # SmtpFacts fields to replace
     """Offer only TLS 1.0/1.1 on a fresh connection and see whether the server agrees."""
-    if not (ssl.HAS_TLSv1 or ssl.HAS_TLSv1_1):
+    if not can_offer_outdated():
         return {"outdated_note": "this OpenSSL cannot offer TLS 1.0 or 1.1"}
     try:
         context = factory(TlsMode.OUTDATED_ONLY)
@@ -249,11 +194,12 @@ async def _outdated_facts(
             try:
                 handshake = await _starttls(session, facts.host, context)
             except (ssl.SSLError, ConnectionError, asyncio.IncompleteReadError) as exc:
-                if getattr(exc, "reason", None) in _LOCAL_REFUSALS:
-                    return {"outdated_note": f"this client cannot offer them: {_why(exc)}"}
-                return {"outdated": OutdatedTls.REFUSED, "outdated_note": _why(exc)}
+                if getattr(exc, "reason", None) in LOCAL_REFUSALS:
+                    note = f"this client cannot offer them: {describe_failure(exc)}"
+                    return {"outdated_note": note}
+                return {"outdated": OutdatedTls.REFUSED, "outdated_note": describe_failure(exc)}
     except (*_FAILURES, ValueError) as exc:  # ValueError: the factory cannot set the versions
-        return {"outdated_note": f"not tested: {_why(exc)}"}
+        return {"outdated_note": f"not tested: {describe_failure(exc)}"}
     return {"outdated": OutdatedTls.ACCEPTED, "outdated_handshake": handshake}
 
 
@@ -279,7 +225,7 @@ async def probe_smtp(
                 starttls_offered=session.offers_starttls,
             )
     except _FAILURES as exc:
-        return replace(facts, error=_why(exc))
+        return replace(facts, error=describe_failure(exc))
     if not facts.starttls_offered:
         return facts
     tls = await _tls_facts(facts, timeout, ssl_context_factory)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from scanners.smtp_probe import ContextFactory, make_ssl_context
+from scanners.tls import ContextFactory, make_ssl_context
 from tests.scanners.lab.dns_server import DnsLab
 from tests.scanners.lab.smtp_server import SmtpLab
 

@@ -10,15 +10,8 @@ import pytest
 
 from scanners.dns_probe import make_resolver
 from scanners.findings import Finding
-from scanners.smtp_probe import (
-    ContextFactory,
-    Handshake,
-    OutdatedTls,
-    SmtpFacts,
-    analyse_smtp,
-    probe_mx_hosts,
-    probe_smtp,
-)
+from scanners.smtp_probe import SmtpFacts, analyse_smtp, probe_mx_hosts, probe_smtp
+from scanners.tls import ContextFactory, Handshake, OutdatedTls
 from tests.scanners.lab.dns_server import DnsLab
 from tests.scanners.lab.smtp_server import SmtpKind, SmtpLab
 
