@@ -14,6 +14,7 @@ from pathlib import Path
 
 from scanners import scan
 from scanners.findings import Severity
+from scanners.https_probe import HTTP_PORT, HTTPS_PORT
 from scanners.received_headers import HeaderReport, Hop, NoReceivedHeadersError, Verdict, analyse
 from scanners.smtp_probe import SMTP_PORT
 
@@ -155,7 +156,8 @@ def _scan(args: argparse.Namespace) -> str:
     async def run() -> list[scan.DomainReport]:
         context = scan.make_context(
             resolver=resolver, timeout=timeout, ca_file=ca_file,
-            allow_private=args.allow_private, concurrency=concurrency, smtp_port=SMTP_PORT)
+            allow_private=args.allow_private, concurrency=concurrency, smtp_port=SMTP_PORT,
+            https_port=HTTPS_PORT, http_port=HTTP_PORT)
         return await scan.scan_domains(domains, only=only, context=context)
 
     reports = asyncio.run(run())
@@ -165,7 +167,8 @@ def _scan(args: argparse.Namespace) -> str:
 def _add_scan(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     probes = ",".join(scan.Probe)
     parser = commands.add_parser(
-        "scan", help="scan vendors' domains: DNS and mail authentication, SMTP on every MX host")
+        "scan", help="scan vendors' domains: DNS and mail authentication, SMTP on every MX "
+                     "host, HTTPS and certificates, response headers, tracking pixels")
     parser.add_argument("domains", nargs="+", metavar="DOMAIN", help="a vendor's domain")
     parser.add_argument("--json", action="store_true",
                         help="print a JSON array, one object per domain")

@@ -2,8 +2,9 @@
 
 The registry is explicit: :class:`Probe` names every probe that exists and :data:`PROBES` maps
 each name to its coroutine. A probe takes the domain and the shared :class:`ScanContext` and
-returns findings; the DNS facts of a domain are gathered once and shared by every probe that
-needs them (the SMTP probe takes its MX hosts from them). :func:`scan_domains` runs domains
+returns findings. What several probes need is gathered once per domain and shared: the DNS
+facts (the SMTP probe takes its MX hosts from them) and the web hosts' facts (the headers and
+tracking probes read the pages the web probe fetched). :func:`scan_domains` runs domains
 concurrently, at most ``concurrency`` at a time, and turns whatever happens to a domain (a
 name that does not exist, a resolver that never answers, a probe that fails) into a
 :class:`DomainReport`, never an exception.
@@ -20,6 +21,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any, TypeVar
 
 import dns.asyncresolver
 
@@ -27,8 +29,22 @@ from scanners.dns_probe import DnsFacts, LookupStatus, analyse_dns, gather_dns_f
 from scanners.dns_probe import make_resolver as _make_resolver
 from scanners.dns_probe import normalise_domain as _normalise_domain
 from scanners.findings import Finding
+from scanners.https_probe import (
+    HTTP_PORT,
+    HTTPS_PORT,
+    SiteFacts,
+    analyse_sites,
+    final_pages,
+    gather_site,
+    web_hosts,
+)
+from scanners.mta_sts import analyse_policy, fetch_policy
+from scanners.page_crawl import trackers_on_site
 from scanners.smtp_probe import SMTP_PORT, probe_mx_hosts
 from scanners.tls import ContextFactory, make_ssl_context
+from scanners.tracking import tracking_findings
+from scanners.web_fetch import Fetcher
+from scanners.web_headers import analyse_response_headers
 
 DEFAULT_CONCURRENCY = 10  # domains scanned at once
 DEFAULT_TIMEOUT = 5.0  # seconds for one step: a DNS lookup, a connection, a reply, a handshake
@@ -41,8 +57,15 @@ _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 class Probe(StrEnum):
     """Every probe a scan can run; ``--only`` accepts exactly these names."""
 
-    DNS = "dns"
+    DNS = "dns"  # DNS and mail authentication, the MTA-STS policy fetch included
     SMTP = "smtp"
+    WEB = "web"  # HTTPS reachability, TLS versions, certificates, the HTTP redirect
+    HEADERS = "headers"  # response headers and cookies of the final HTTPS page
+    TRACKING = "tracking"
+
+
+class ProbeNotRun(Exception):  # noqa: N818 - reads as the report's words: "tracking not run"
+    """A probe had nothing to work on (no page to read); the report says why, in words."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,10 +77,10 @@ class ScanContext:
     :param allow_private: connect to private and loopback addresses too (tests against a lab).
     :param ssl_context_factory: TLS client contexts, trusting any extra CA the user gave.
     :param semaphore: how many domains are scanned at once.
-    :param smtp_port: the port the SMTP probe connects to: 25 in every real scan; the tests
-        point it at the lab's server.
-    :param dns_facts: each domain's DNS facts, gathered once and shared by its probes; one
-        context serves one scan (one event loop).
+    :param smtp_port, https_port, http_port: where the probes connect: 25, 443 and 80 in
+        every real scan; the tests point them at the lab's servers.
+    :param shared: what probes of one domain share, by (what, domain), each computed once;
+        one context serves one scan (one event loop).
     """
 
     resolver: dns.asyncresolver.Resolver
@@ -67,8 +90,18 @@ class ScanContext:
     semaphore: asyncio.Semaphore = field(
         default_factory=lambda: asyncio.Semaphore(DEFAULT_CONCURRENCY))
     smtp_port: int = SMTP_PORT
-    dns_facts: dict[str, asyncio.Future[DnsFacts]] = field(
+    https_port: int = HTTPS_PORT
+    http_port: int = HTTP_PORT
+    shared: dict[tuple[str, str], asyncio.Future[Any]] = field(
         default_factory=dict, repr=False, compare=False)
+
+    @functools.cached_property
+    def fetcher(self) -> Fetcher:
+        """Every web request of the scan; it resolves each host once, through the guard."""
+        return Fetcher(resolver=self.resolver, timeout=self.timeout,
+                       allow_private=self.allow_private,
+                       ports={"https": self.https_port, "http": self.http_port},
+                       ssl_context_factory=self.ssl_context_factory)
 
 
 @dataclass(frozen=True)
@@ -89,16 +122,36 @@ class DomainReport:
 # --- probes ----------------------------------------------------------------------------------
 
 
+T = TypeVar("T")
+
+
+def _shared(
+    context: ScanContext, what: str, domain: str, gather: Callable[[], Awaitable[T]]
+) -> Awaitable[T]:
+    """The first caller starts ``gather``; later callers of the same domain share its result."""
+    key = (what, domain)
+    if key not in context.shared:
+        context.shared[key] = asyncio.ensure_future(gather())
+    future: asyncio.Future[T] = context.shared[key]
+    return asyncio.shield(future)
+
+
 def domain_dns_facts(domain: str, context: ScanContext) -> Awaitable[DnsFacts]:
-    """The domain's DNS facts: the first caller starts the lookups, later callers share them."""
-    if domain not in context.dns_facts:
-        context.dns_facts[domain] = asyncio.ensure_future(
-            gather_dns_facts(domain, resolver=context.resolver))
-    return context.dns_facts[domain]
+    return _shared(context, "dns", domain,
+                   lambda: gather_dns_facts(domain, resolver=context.resolver))
+
+
+def _announces_mta_sts(facts: DnsFacts) -> bool:
+    return any(record.split(";", 1)[0].replace(" ", "") == "v=STSv1"
+               for record in facts.mta_sts.records)
 
 
 async def probe_dns(domain: str, context: ScanContext) -> list[Finding]:
-    return analyse_dns(await domain_dns_facts(domain, context))
+    facts = await domain_dns_facts(domain, context)
+    findings = analyse_dns(facts)
+    if _announces_mta_sts(facts):
+        findings += analyse_policy(domain, await fetch_policy(domain, context.fetcher))
+    return findings
 
 
 def mx_hosts(facts: DnsFacts) -> list[str]:
@@ -118,11 +171,50 @@ async def probe_mail_servers(domain: str, context: ScanContext) -> list[Finding]
         allow_private=context.allow_private)
 
 
+async def _gather_sites(domain: str, context: ScanContext) -> tuple[SiteFacts, ...]:
+    return tuple(await asyncio.gather(*(
+        gather_site(host, context.fetcher, timeout=context.timeout,
+                    ssl_context_factory=context.ssl_context_factory)
+        for host in web_hosts(domain))))
+
+
+def domain_sites(domain: str, context: ScanContext) -> Awaitable[tuple[SiteFacts, ...]]:
+    return _shared(context, "web", domain, lambda: _gather_sites(domain, context))
+
+
+async def probe_web(domain: str, context: ScanContext) -> list[Finding]:
+    return analyse_sites(domain, await domain_sites(domain, context))
+
+
+async def probe_headers(domain: str, context: ScanContext) -> list[Finding]:
+    pages = final_pages(await domain_sites(domain, context))
+    if not pages:
+        raise ProbeNotRun(_no_page(domain))
+    return [found for fetch in pages if (page := fetch.final) is not None
+            for found in analyse_response_headers(page.url, page.headers)]
+
+
+async def probe_tracking(domain: str, context: ScanContext) -> list[Finding]:
+    pages = [fetch.final for fetch in final_pages(await domain_sites(domain, context))]
+    home = next((page for page in pages if page is not None and page.is_html), None)
+    if home is None:
+        raise ProbeNotRun(_no_page(domain))
+    return tracking_findings(await trackers_on_site(home, context.fetcher))
+
+
+def _no_page(domain: str) -> str:
+    hosts = " or ".join(web_hosts(domain))
+    return f"no web page of {hosts} could be read over HTTPS"
+
+
 ProbeFunction = Callable[[str, ScanContext], Awaitable[list[Finding]]]
 
 PROBES: dict[Probe, ProbeFunction] = {
     Probe.DNS: probe_dns,
     Probe.SMTP: probe_mail_servers,
+    Probe.WEB: probe_web,
+    Probe.HEADERS: probe_headers,
+    Probe.TRACKING: probe_tracking,
 }
 
 
@@ -134,7 +226,7 @@ def _sorted(findings: Iterable[Finding]) -> tuple[Finding, ...]:
 
 
 def _dns_errors(domain: str, context: ScanContext) -> list[str]:
-    future = context.dns_facts.get(domain)
+    future = context.shared.get(("dns", domain))
     if future is None or not future.done() or future.cancelled() or future.exception():
         return []
     failed = future.result().failed_lookups
@@ -153,7 +245,9 @@ async def scan_domain(domain: str, *, only: Sequence[Probe], context: ScanContex
         findings: list[Finding] = []
         errors: list[str] = []
         for probe, result in zip(only, results, strict=True):
-            if isinstance(result, BaseException):
+            if isinstance(result, ProbeNotRun):
+                errors.append(f"{probe} not run: {result}")
+            elif isinstance(result, BaseException):
                 if not isinstance(result, Exception):
                     raise result  # cancellation and interrupts are not the domain's doing
                 errors.append(f"{probe} probe failed: {type(result).__name__}: {result}")
@@ -244,6 +338,8 @@ def make_context(
     allow_private: bool = False,
     concurrency: int = DEFAULT_CONCURRENCY,
     smtp_port: int = SMTP_PORT,
+    https_port: int = HTTPS_PORT,
+    http_port: int = HTTP_PORT,
 ) -> ScanContext:
     """A context for one scan; call it inside the event loop that runs the scan."""
     nameserver, port = resolver if resolver is not None else (None, DNS_PORT)
@@ -251,4 +347,5 @@ def make_context(
     return ScanContext(
         resolver=_make_resolver(nameserver, port=port, timeout=timeout), timeout=timeout,
         allow_private=allow_private, ssl_context_factory=contexts,
-        semaphore=asyncio.Semaphore(concurrency), smtp_port=smtp_port)
+        semaphore=asyncio.Semaphore(concurrency), smtp_port=smtp_port, https_port=https_port,
+        http_port=http_port)

@@ -10,6 +10,7 @@ import pytest
 from scanners.tls import ContextFactory, make_ssl_context
 from tests.scanners.lab.dns_server import DnsLab
 from tests.scanners.lab.smtp_server import SmtpLab
+from tests.scanners.lab.web_server import WebLab
 
 
 @pytest.fixture
@@ -30,3 +31,23 @@ def smtp_lab() -> Iterator[SmtpLab]:
 def lab_tls(smtp_lab: SmtpLab) -> ContextFactory:
     """TLS client contexts that trust the SMTP lab's test CA as well as the system store."""
     return functools.partial(make_ssl_context, ca_file=smtp_lab.ca_file)
+
+
+@pytest.fixture(scope="session")
+def web_lab_servers() -> Iterator[WebLab]:
+    with WebLab() as lab:
+        yield lab
+
+
+@pytest.fixture
+def web_lab(web_lab_servers: WebLab) -> Iterator[WebLab]:
+    """HTTPS and HTTP servers of every TLS kind on 127.0.0.11 onwards, serving the default
+    pages until a test sets its own; pages and the request log are cleared after each test."""
+    yield web_lab_servers
+    web_lab_servers.reset()
+
+
+@pytest.fixture
+def web_tls(web_lab_servers: WebLab) -> ContextFactory:
+    """TLS client contexts that trust the web lab's test CA as well as the system store."""
+    return functools.partial(make_ssl_context, ca_file=web_lab_servers.ca_file)

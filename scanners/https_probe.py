@@ -1,0 +1,304 @@
+"""HTTPS on a vendor's domain and its ``www.``: reachability, TLS versions, certificates, redirect.
+
+Fetch, then analyse. :func:`probe_tls` handshakes with one already-checked address: first
+verifying the certificate, then (when only the certificate failed) without verifying, to
+learn what the server negotiates and what its certificate says, and then offering only TLS
+1.0 and 1.1. :func:`gather_site` adds the two page fetches (``https://host/`` and
+``http://host/``, redirects followed through the guard) and keeps it all in
+:class:`SiteFacts`; :func:`analyse_sites` turns the facts of the domain and its ``www.``
+into findings without touching the network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import ssl
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
+
+import dns.exception
+
+from scanners.addresses import AddressCheck
+from scanners.catalog import finding
+from scanners.findings import Finding
+from scanners.tls import (
+    LOCAL_REFUSALS,
+    Certificate,
+    CertProblem,
+    ContextFactory,
+    Handshake,
+    OutdatedTls,
+    TlsMode,
+    can_offer_outdated,
+    certificate_problem,
+    describe_failure,
+    handshake_of,
+    read_certificate,
+)
+from scanners.web_fetch import Fetch, Fetcher
+
+HTTPS_PORT = 443
+HTTP_PORT = 80
+EXPIRY_WARNING = dt.timedelta(days=30)
+
+_FAILURES = (OSError, TimeoutError, ssl.SSLError, asyncio.IncompleteReadError)
+_CERT_FINDINGS = {
+    CertProblem.EXPIRED: "web.cert.expired",
+    CertProblem.HOSTNAME_MISMATCH: "web.cert.hostname_mismatch",
+    CertProblem.UNTRUSTED: "web.cert.untrusted",
+}
+
+
+@dataclass(frozen=True)
+class TlsFacts:
+    """What the TLS endpoint of one host at one address showed.
+
+    :param error: why no handshake completed at all (refused, timed out, not TLS); "" if one did.
+    :param certificate: the leaf certificate, read whether or not it verified.
+    :param verified: the chain and host name verified, as a browser would require.
+    :param cert_problem: why verification failed, when it did.
+    """
+
+    host: str
+    address: str
+    port: int
+    error: str = ""
+    handshake: Handshake | None = None
+    certificate: Certificate | None = None
+    verified: bool = False
+    cert_problem: CertProblem | None = None
+    cert_error: str = ""
+    outdated: OutdatedTls = OutdatedTls.NOT_TESTED
+    outdated_handshake: Handshake | None = None
+    outdated_note: str = ""
+
+    @property
+    def endpoint(self) -> str:
+        address = f"[{self.address}]" if ":" in self.address else self.address
+        return f"{address}:{self.port}"
+
+
+async def _handshake(
+    host: str, address: str, port: int, timeout: float, context: ssl.SSLContext
+) -> tuple[Handshake, Certificate | None]:
+    async with asyncio.timeout(timeout):
+        _, writer = await asyncio.open_connection(
+            address, port, ssl=context, server_hostname=host, ssl_handshake_timeout=timeout)
+    try:
+        tls = writer.get_extra_info("ssl_object")
+        return handshake_of(tls), read_certificate(tls.getpeercert(binary_form=True))
+    finally:
+        writer.transport.abort()  # nothing more to say; a polite TLS close could stall
+
+
+async def _offer_outdated(facts: TlsFacts, timeout: float, factory: ContextFactory) -> TlsFacts:
+    if not can_offer_outdated():
+        return replace(facts, outdated_note="this OpenSSL cannot offer TLS 1.0 or 1.1")
+    try:
+        context = factory(TlsMode.OUTDATED_ONLY)
+        handshake, _ = await _handshake(facts.host, facts.address, facts.port, timeout, context)
+    except ValueError as exc:  # the factory cannot set the versions
+        return replace(facts, outdated_note=f"not tested: {exc}")
+    except _FAILURES as exc:
+        if getattr(exc, "reason", None) in LOCAL_REFUSALS:
+            return replace(facts, outdated_note=f"this client cannot offer them: {exc}")
+        return replace(facts, outdated=OutdatedTls.REFUSED, outdated_note=describe_failure(exc))
+    return replace(facts, outdated=OutdatedTls.ACCEPTED, outdated_handshake=handshake)
+
+
+async def probe_tls(
+    host: str, address: str, *, port: int = HTTPS_PORT, timeout: float,
+    ssl_context_factory: ContextFactory,
+) -> TlsFacts:
+    """Handshake with ``host`` at ``address`` (already checked by the SSRF guard).
+
+    ``timeout`` bounds each handshake; at most three are made.
+    """
+    facts = TlsFacts(host=host, address=address, port=port)
+    where = (host, address, port, timeout)
+    try:
+        handshake, cert = await _handshake(*where, ssl_context_factory(TlsMode.VERIFY))
+        facts = replace(facts, handshake=handshake, certificate=cert, verified=True)
+    except ssl.SSLCertVerificationError as exc:
+        facts = replace(facts, cert_problem=certificate_problem(exc),
+                        cert_error=describe_failure(exc))
+        try:
+            handshake, cert = await _handshake(*where, ssl_context_factory(TlsMode.NO_VERIFY))
+        except _FAILURES as again:
+            return replace(facts, error=describe_failure(again))
+        facts = replace(facts, handshake=handshake, certificate=cert)
+    except _FAILURES as exc:
+        return replace(facts, error=describe_failure(exc))
+    return await _offer_outdated(facts, timeout, ssl_context_factory)
+
+
+# --- one host ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SiteFacts:
+    """One web host (the domain or its ``www.``) as the scan saw it.
+
+    :param lookup_error: why the host has no address to try ("" when it has one).
+    :param blocked: addresses the guard refused; with no allowed address, nothing else ran.
+    :param tls: the handshakes with the first allowed address.
+    :param https: ``https://host/`` fetched, redirects followed.
+    :param http: ``http://host/`` fetched, redirects followed.
+    """
+
+    host: str
+    lookup_error: str = ""
+    blocked: tuple[AddressCheck, ...] = ()
+    tls: TlsFacts | None = None
+    https: Fetch | None = None
+    http: Fetch | None = None
+
+    @property
+    def resolves(self) -> bool:
+        return not self.lookup_error
+
+
+async def gather_site(
+    host: str, fetcher: Fetcher, *, timeout: float, ssl_context_factory: ContextFactory,
+) -> SiteFacts:
+    """Resolve ``host`` once through the guard, then handshake and fetch both schemes."""
+    port = fetcher.ports["https"]
+    try:
+        checks = await fetcher.addresses(host, port)
+    except dns.exception.DNSException as exc:
+        return SiteFacts(host, lookup_error=f"{host}: {exc}")
+    if not checks:
+        return SiteFacts(host, lookup_error=f"{host}: no A or AAAA record")
+    allowed = [check for check in checks if check.allowed]
+    blocked = tuple(check for check in checks if not check.allowed)
+    if not allowed:
+        return SiteFacts(host, blocked=blocked)
+    tls, https, http = await asyncio.gather(
+        probe_tls(host, allowed[0].address, port=port, timeout=timeout,
+                  ssl_context_factory=ssl_context_factory),
+        fetcher.fetch(f"https://{host}/"),
+        fetcher.fetch(f"http://{host}/"),
+    )
+    return SiteFacts(host, blocked=blocked, tls=tls, https=https, http=http)
+
+
+def web_hosts(domain: str) -> tuple[str, ...]:
+    """The hosts a web scan of ``domain`` covers: the domain and its ``www.``."""
+    if domain.startswith("www."):
+        return (domain,)
+    return (domain, f"www.{domain}")
+
+
+# --- analysis ----------------------------------------------------------------------------------
+
+
+def _blocked(host: str, checks: Sequence[AddressCheck], via: str = "") -> list[Finding]:
+    return [
+        finding("scan.blocked_address", target=host,
+                evidence=f"{via}{c.host} -> {c.address} ({c.reason})")
+        for c in checks
+    ]
+
+
+def _unreachable(site: SiteFacts) -> Finding | None:
+    tls = site.tls
+    if tls is not None and tls.error:
+        return finding(
+            "web.https.unreachable", target=site.host, evidence=f"{tls.endpoint} {tls.error}",
+            detail=f"No TLS connection to {site.host} on port {tls.port}: {tls.error}.")
+    https = site.https
+    if https is not None and https.final is None and not https.blocked:
+        return finding(
+            "web.https.unreachable", target=site.host, evidence=https.chain(),
+            detail=f"A TLS connection to {site.host} opens, but no web page comes back over "
+                   f"it: {https.error}.")
+    return None
+
+
+def _certificate(tls: TlsFacts, now: dt.datetime) -> Finding | None:
+    cert = tls.certificate
+    described = cert.describe() if cert else "no certificate presented"
+    if tls.cert_problem is not None:
+        return finding(
+            _CERT_FINDINGS[tls.cert_problem], target=tls.host,
+            evidence=f"{tls.endpoint} {tls.cert_error}; {described}",
+            detail=f"The certificate {tls.host} presents did not verify: {tls.cert_error}.")
+    if cert is None or not tls.verified:
+        return None
+    left = cert.not_after - now
+    if left >= EXPIRY_WARNING:
+        return None
+    return finding(
+        "web.cert.expiring_soon", target=tls.host, evidence=f"{tls.endpoint} {described}",
+        detail=f"The certificate of {tls.host} expires in {max(left.days, 0)} day(s), on "
+               f"{cert.not_after:%Y-%m-%d}.")
+
+
+def _outdated_finding(tls: TlsFacts) -> Finding | None:
+    old = tls.outdated_handshake
+    if tls.outdated is not OutdatedTls.ACCEPTED or old is None:
+        return None
+    return finding(
+        "web.tls.protocol_outdated", target=tls.host,
+        evidence=f"{tls.endpoint} offered only TLS 1.0/1.1, negotiated {old.describe()}",
+        detail=f"{tls.host} completes a handshake with {old.protocol}.")
+
+
+def _no_redirect(site: SiteFacts) -> Finding | None:
+    final = site.http.final if site.http else None
+    if final is None or urlsplit(final.url).scheme == "https":
+        return None  # ends on HTTPS, or nothing answers plain HTTP at all
+    return finding(
+        "web.http.no_redirect", target=f"http://{site.host}/", evidence=site.http.chain(),
+        detail=f"http://{site.host}/ ends on a plain-HTTP page ({final.url}, status "
+               f"{final.status}) instead of redirecting to HTTPS.")
+
+
+def _redirects_blocked(site: SiteFacts) -> list[Finding]:
+    fetches = [fetch for fetch in (site.https, site.http) if fetch is not None and fetch.blocked]
+    return [f for fetch in fetches for f in _blocked(site.host, fetch.blocked,
+                                                      via=f"{fetch.chain()}: ")]
+
+
+def analyse_site(site: SiteFacts, *, now: dt.datetime) -> list[Finding]:
+    """Findings for one host that resolved; a host with no address gives none here."""
+    findings = _blocked(site.host, site.blocked)
+    if site.tls is None:
+        return findings
+    if (down := _unreachable(site)) is not None:
+        findings.append(down)
+    if not site.tls.error:
+        checks = (_certificate(site.tls, now), _outdated_finding(site.tls))
+        findings += [f for f in checks if f is not None]
+    if (plain := _no_redirect(site)) is not None:
+        findings.append(plain)
+    return findings + _redirects_blocked(site)
+
+
+def analyse_sites(domain: str, sites: Sequence[SiteFacts], *,
+                  now: dt.datetime | None = None) -> list[Finding]:
+    """Findings for the domain's web hosts; none of them resolving is itself a finding."""
+    now = now or dt.datetime.now(dt.UTC)
+    if not any(site.resolves for site in sites):
+        reasons = "; ".join(site.lookup_error for site in sites)
+        return [finding(
+            "web.https.unreachable", target=domain, evidence=reasons,
+            detail=f"No web host to connect to: {' and '.join(s.host for s in sites)} have "
+                   "no address.")]
+    unique: dict[tuple[str, str, str], Finding] = {}
+    for site in sites:
+        for found in analyse_site(site, now=now):
+            unique.setdefault((found.id, found.target, found.evidence), found)
+    return list(unique.values())
+
+
+def final_pages(sites: Sequence[SiteFacts]) -> list[Fetch]:
+    """The HTTPS fetches that ended on an HTTPS page, one per final URL, domain first."""
+    pages: dict[str, Fetch] = {}
+    for site in sites:
+        final = site.https.final if site.https else None
+        if final is not None and urlsplit(final.url).scheme == "https":
+            pages.setdefault(final.url, site.https)  # type: ignore[arg-type]
+    return list(pages.values())
