@@ -42,6 +42,20 @@ class BlockReason(StrEnum):
 
 _R = BlockReason
 
+# What a scan may connect to despite the guard: True lifts every block (a lab on a private
+# network), a set lifts only those reasons (tests that lift loopback alone, so a redirect to
+# 10.0.0.1 or the metadata address stays refused), False lifts none.
+AllowPrivate = bool | frozenset[BlockReason]
+
+
+def lifts(allow_private: AllowPrivate, reason: BlockReason | None) -> bool:
+    """Whether ``allow_private`` lets the scan connect to an address blocked for ``reason``."""
+    if reason is None:
+        return True
+    if isinstance(allow_private, frozenset):
+        return reason in allow_private
+    return allow_private
+
 # Ordered: the first network that contains the address gives the reason, so the specific
 # rows (metadata services) come before the ranges that hold them.
 _IPV4_BLOCKS: tuple[tuple[ipaddress.IPv4Network, BlockReason], ...] = tuple(
@@ -215,7 +229,7 @@ async def resolve_checked(
     port: int,
     *,
     resolver: AsyncResolver,
-    allow_private: bool = False,
+    allow_private: AllowPrivate = False,
 ) -> list[AddressCheck]:
     """Resolve ``host`` once (A and AAAA, concurrently) and judge every address.
 
@@ -223,7 +237,7 @@ async def resolve_checked(
     first, without duplicates. A name with no A or AAAA record gives an empty list. DNS
     errors other than "no answer of this type" (NXDOMAIN, timeouts, no nameservers) propagate
     unchanged; the resolver's own ``lifetime`` bounds the wait. ``allow_private`` lifts the
-    block, for tests against servers on loopback.
+    block, all of it or only the reasons given (see :data:`AllowPrivate`), for labs.
     """
     literal = _literal(host)
     addresses = [literal] if literal else await _resolve(resolver, host)
@@ -234,7 +248,7 @@ async def resolve_checked(
             port=port,
             address=address,
             reason=reason,
-            allowed=reason is None or allow_private,
+            allowed=lifts(allow_private, reason),
         )
         for address, reason in reasons
     ]

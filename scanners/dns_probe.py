@@ -193,6 +193,11 @@ _FAILURES: tuple[tuple[type[dns.exception.DNSException], str], ...] = (
 )
 
 
+def describe_dns_failure(exc: Exception) -> str:
+    """A failed lookup in a few words ("timed out"), for reports."""
+    return next((words for kind, words in _FAILURES if isinstance(exc, kind)), str(exc))
+
+
 async def _lookup(resolver: dns.asyncresolver.Resolver, name: str, rdtype: str) -> Lookup:
     try:
         answer = await resolver.resolve(name, rdtype, raise_on_no_answer=False)
@@ -200,8 +205,7 @@ async def _lookup(resolver: dns.asyncresolver.Resolver, name: str, rdtype: str) 
         return Lookup(name, rdtype, LookupStatus.NXDOMAIN)
     except (dns.exception.DNSException, OSError) as exc:
         # OSError: the network itself refused (no route); still a failed lookup, not a crash.
-        reason = next((words for kind, words in _FAILURES if isinstance(exc, kind)), str(exc))
-        return Lookup(name, rdtype, LookupStatus.FAILED, error=reason)
+        return Lookup(name, rdtype, LookupStatus.FAILED, error=describe_dns_failure(exc))
     if answer.rrset is None:
         return Lookup(name, rdtype, LookupStatus.NODATA)
     return Lookup(name, rdtype, LookupStatus.ANSWER, tuple(_record_text(rd) for rd in answer))

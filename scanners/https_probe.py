@@ -19,9 +19,11 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 import dns.exception
+import dns.resolver
 
 from scanners.addresses import AddressCheck
 from scanners.catalog import finding
+from scanners.dns_probe import describe_dns_failure
 from scanners.findings import Finding
 from scanners.tls import (
     LOCAL_REFUSALS,
@@ -142,6 +144,8 @@ class SiteFacts:
     """One web host (the domain or its ``www.``) as the scan saw it.
 
     :param lookup_error: why the host has no address to try ("" when it has one).
+    :param lookup_failed: the DNS lookup itself failed (timed out, server failure), so
+        whether the host exists is unknown; a missing host is no failure.
     :param blocked: addresses the guard refused; with no allowed address, nothing else ran.
     :param tls: the handshakes with the first allowed address.
     :param https: ``https://host/`` fetched, redirects followed.
@@ -150,6 +154,7 @@ class SiteFacts:
 
     host: str
     lookup_error: str = ""
+    lookup_failed: bool = False
     blocked: tuple[AddressCheck, ...] = ()
     tls: TlsFacts | None = None
     https: Fetch | None = None
@@ -167,8 +172,11 @@ async def gather_site(
     port = fetcher.ports["https"]
     try:
         checks = await fetcher.addresses(host, port)
-    except dns.exception.DNSException as exc:
-        return SiteFacts(host, lookup_error=f"{host}: {exc}")
+    except dns.resolver.NXDOMAIN:
+        return SiteFacts(host, lookup_error=f"{host}: no such name")
+    except (dns.exception.DNSException, OSError) as exc:
+        return SiteFacts(host, lookup_error=f"{host}: {describe_dns_failure(exc)}",
+                         lookup_failed=True)
     if not checks:
         return SiteFacts(host, lookup_error=f"{host}: no A or AAAA record")
     allowed = [check for check in checks if check.allowed]
@@ -257,9 +265,15 @@ def _no_redirect(site: SiteFacts) -> Finding | None:
 
 
 def _redirects_blocked(site: SiteFacts) -> list[Finding]:
-    fetches = [fetch for fetch in (site.https, site.http) if fetch is not None and fetch.blocked]
-    return [f for fetch in fetches for f in _blocked(site.host, fetch.blocked,
-                                                      via=f"{fetch.chain()}: ")]
+    """One finding per refused address a redirect led to, quoting the first chain that did."""
+    first: dict[str, Finding] = {}
+    fetches = [fetch for fetch in (site.https, site.http) if fetch is not None]
+    for fetch in fetches:
+        fresh = [check for check in fetch.blocked if check.address not in first]
+        for found, check in zip(_blocked(site.host, fresh, f"{fetch.chain()}: "), fresh,
+                                strict=True):
+            first[check.address] = found
+    return list(first.values())
 
 
 def analyse_site(site: SiteFacts, *, now: dt.datetime) -> list[Finding]:
@@ -279,8 +293,11 @@ def analyse_site(site: SiteFacts, *, now: dt.datetime) -> list[Finding]:
 
 def analyse_sites(domain: str, sites: Sequence[SiteFacts], *,
                   now: dt.datetime | None = None) -> list[Finding]:
-    """Findings for the domain's web hosts; none of them resolving is itself a finding."""
+    """Findings for the domain's web hosts; none of them existing is itself a finding, but a
+    lookup that failed proves nothing (the caller reports it as an error)."""
     now = now or dt.datetime.now(dt.UTC)
+    if any(site.lookup_failed for site in sites) and not any(s.resolves for s in sites):
+        return []
     if not any(site.resolves for site in sites):
         reasons = "; ".join(site.lookup_error for site in sites)
         return [finding(

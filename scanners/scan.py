@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 import dns.asyncresolver
 
+from scanners.addresses import AllowPrivate
 from scanners.dns_probe import DnsFacts, LookupStatus, analyse_dns, gather_dns_facts
 from scanners.dns_probe import make_resolver as _make_resolver
 from scanners.dns_probe import normalise_domain as _normalise_domain
@@ -74,7 +75,8 @@ class ScanContext:
 
     :param resolver: asks every DNS question of the scan; its lifetime bounds each lookup.
     :param timeout: seconds for each network step (a lookup, a connection, a reply, a handshake).
-    :param allow_private: connect to private and loopback addresses too (tests against a lab).
+    :param allow_private: connect to private and loopback addresses too (a lab); a set of
+        :class:`~scanners.addresses.BlockReason` lifts only those blocks.
     :param ssl_context_factory: TLS client contexts, trusting any extra CA the user gave.
     :param semaphore: how many domains are scanned at once.
     :param smtp_port, https_port, http_port: where the probes connect: 25, 443 and 80 in
@@ -85,7 +87,7 @@ class ScanContext:
 
     resolver: dns.asyncresolver.Resolver
     timeout: float = DEFAULT_TIMEOUT
-    allow_private: bool = False
+    allow_private: AllowPrivate = False
     ssl_context_factory: ContextFactory = make_ssl_context
     semaphore: asyncio.Semaphore = field(
         default_factory=lambda: asyncio.Semaphore(DEFAULT_CONCURRENCY))
@@ -183,7 +185,12 @@ def domain_sites(domain: str, context: ScanContext) -> Awaitable[tuple[SiteFacts
 
 
 async def probe_web(domain: str, context: ScanContext) -> list[Finding]:
-    return analyse_sites(domain, await domain_sites(domain, context))
+    sites = await domain_sites(domain, context)
+    if not any(site.resolves for site in sites):
+        failed = [site.lookup_error for site in sites if site.lookup_failed]
+        if failed:
+            raise ProbeNotRun(f"DNS lookups failed: {'; '.join(failed)}")
+    return analyse_sites(domain, sites)
 
 
 async def probe_headers(domain: str, context: ScanContext) -> list[Finding]:
@@ -335,7 +342,7 @@ def make_context(
     resolver: tuple[str, int] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     ca_file: str | None = None,
-    allow_private: bool = False,
+    allow_private: AllowPrivate = False,
     concurrency: int = DEFAULT_CONCURRENCY,
     smtp_port: int = SMTP_PORT,
     https_port: int = HTTPS_PORT,

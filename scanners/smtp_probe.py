@@ -20,7 +20,7 @@ from typing import Any
 
 import dns.exception
 
-from scanners.addresses import AddressCheck, AsyncResolver, resolve_checked
+from scanners.addresses import AddressCheck, AllowPrivate, AsyncResolver, resolve_checked
 from scanners.catalog import finding
 from scanners.findings import Finding
 from scanners.tls import (
@@ -328,7 +328,7 @@ async def probe_mx_hosts(
     timeout: float,
     port: int = SMTP_PORT,
     ssl_context_factory: ContextFactory = make_ssl_context,
-    allow_private: bool = False,
+    allow_private: AllowPrivate = False,
 ) -> list[Finding]:
     """Resolve each MX host once through the SSRF guard and probe every allowed address.
 

@@ -19,9 +19,11 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 import dns.exception
+import dns.resolver
 import httpx
 
-from scanners.addresses import AddressCheck, AsyncResolver, resolve_checked
+from scanners.addresses import AddressCheck, AllowPrivate, AsyncResolver, resolve_checked
+from scanners.dns_probe import describe_dns_failure
 from scanners.tls import ContextFactory, TlsMode, describe_failure, make_ssl_context
 
 MAX_REDIRECTS = 5
@@ -129,7 +131,7 @@ class Fetcher:
 
     resolver: AsyncResolver
     timeout: float
-    allow_private: bool = False
+    allow_private: AllowPrivate = False
     ports: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
     ssl_context_factory: ContextFactory = make_ssl_context
     max_bytes: int = MAX_BODY_BYTES
@@ -170,8 +172,10 @@ class Fetcher:
     async def _address(self, host: str, port: int) -> str:
         try:
             checks = await self.addresses(host, port)
-        except dns.exception.DNSException as exc:
-            raise _Stop(f"{host} does not resolve: {exc}") from None
+        except dns.resolver.NXDOMAIN:
+            raise _Stop(f"{host} does not exist in DNS") from None
+        except (dns.exception.DNSException, OSError) as exc:
+            raise _Stop(f"DNS lookup of {host} failed: {describe_dns_failure(exc)}") from None
         allowed = [check for check in checks if check.allowed]
         if allowed:
             return allowed[0].address
