@@ -10,6 +10,7 @@ only in testing mode, or one switched off with ``mode: none``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from scanners.catalog import finding
@@ -20,6 +21,7 @@ POLICY_PATH = "/.well-known/mta-sts.txt"
 MAX_POLICY_BYTES = 64 * 1024  # RFC 8461 3.3 lets senders stop reading at 64 KB
 MAX_AGE_LIMIT = 31_557_600  # RFC 8461 3.2: at most about a year
 MODES = frozenset({"enforce", "testing", "none"})
+_MAX_AGE = re.compile(r"[0-9]{1,10}")  # RFC 8461 3.2: 1*10DIGIT, ASCII digits only
 
 
 def policy_url(domain: str) -> str:
@@ -36,6 +38,10 @@ class MtaStsPolicy:
     problem: str = ""
 
 
+def _clip(value: str, limit: int = 24) -> str:
+    return value if len(value) <= limit else value[:limit] + "..."
+
+
 def parse_policy(text: str) -> MtaStsPolicy:
     """Read ``key: value`` lines (RFC 8461 3.2); unknown keys are ignored, as senders do."""
     values: dict[str, list[str]] = {}
@@ -46,12 +52,13 @@ def parse_policy(text: str) -> MtaStsPolicy:
     version, mode = values.get("version", [""])[0], values.get("mode", [""])[0]
     mx = tuple(values.get("mx", []))
     age = values.get("max_age", [""])[0]
-    max_age = int(age) if age.isdigit() else None
+    max_age = int(age) if _MAX_AGE.fullmatch(age) else None
     problems = [
-        (version != "STSv1", f"version is {version or 'missing'}, not STSv1"),
-        (mode not in MODES, f"mode is {mode or 'missing'}, not enforce, testing or none"),
+        (version != "STSv1", f"version is {_clip(version) or 'missing'}, not STSv1"),
+        (mode not in MODES,
+         f"mode is {_clip(mode) or 'missing'}, not enforce, testing or none"),
         (max_age is None or max_age > MAX_AGE_LIMIT,
-         f"max_age is {age or 'missing'}, not a number of seconds up to {MAX_AGE_LIMIT}"),
+         f"max_age is {_clip(age) or 'missing'}, not a number of seconds up to {MAX_AGE_LIMIT}"),
         (mode in ("enforce", "testing") and not mx, "no mx line names the mail servers"),
     ]
     problem = "; ".join(text for wrong, text in problems if wrong)
