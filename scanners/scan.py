@@ -206,7 +206,8 @@ async def probe_tracking(domain: str, context: ScanContext) -> list[Finding]:
     home = next((page for page in pages if page is not None and page.is_html), None)
     if home is None:
         raise ProbeNotRun(_no_page(domain))
-    return tracking_findings(await trackers_on_site(home, context.fetcher))
+    seen = await trackers_on_site(home, context.fetcher)
+    return tracking_findings(seen.hits_by_page, phi_pages=seen.phi_pages)
 
 
 def _no_page(domain: str) -> str:

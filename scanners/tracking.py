@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from html.parser import HTMLParser
 from importlib import resources
 from typing import Any
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from scanners.catalog import CATALOG, finding
 from scanners.findings import Finding, Severity
+from scanners.urls import normalise_url, same_site, site_of
 
 EVIDENCE_LIMIT = 200
 MAX_LINKS = 10
@@ -199,15 +200,20 @@ def looks_like_phi_page(url: str, link_text: str = "") -> bool:
     return _matches(_rules().phi_page, url, link_text)
 
 
-def _site(host: str) -> str:
-    return host.removeprefix("www.")
+@dataclass(frozen=True)
+class Link:
+    """A link worth following, and whether it (its URL or its text) looks like a PHI page."""
 
-
-def _same_site(host: str, site: str) -> bool:
-    return host == site or host.endswith("." + site)
+    url: str
+    collects_phi: bool
 
 
 def rank_links(base_url: str, html: str) -> list[str]:
+    """Up to 10 same-site links from the page, those that look like they collect PHI first."""
+    return [link.url for link in ranked_links(base_url, html)]
+
+
+def ranked_links(base_url: str, html: str) -> list[Link]:
     """Up to 10 same-site links from the page, those that look like they collect PHI first.
 
     Same site approximates the registrable domain: the scanned host without ``www.``, or a
@@ -215,14 +221,13 @@ def rank_links(base_url: str, html: str) -> list[str]:
     itself are left out. Within a rank the page's own order is kept.
     """
     rules = _rules()
-    site = _site((urlsplit(base_url).hostname or "").lower())
-    own = urldefrag(base_url).url
+    site = site_of(base_url)
+    own = normalise_url(base_url)
     ranked: dict[str, int] = {}
     for href, text in _parse(base_url, html).links:
-        url = urldefrag(urljoin(base_url, href.strip())).url
+        url = normalise_url(urljoin(base_url, href.strip()))
         parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        if parts.scheme not in ("http", "https") or not _same_site(host, site) or url == own:
+        if parts.scheme not in ("http", "https") or not same_site(url, site) or url == own:
             continue
         if parts.path.lower().endswith(rules.skip_extensions):
             continue
@@ -233,32 +238,39 @@ def rank_links(base_url: str, html: str) -> list[str]:
             rank = 1
         ranked[url] = min(rank, ranked.get(url, rank))
     order = {url: index for index, url in enumerate(ranked)}
-    return sorted(ranked, key=lambda url: (ranked[url], order[url]))[:MAX_LINKS]
+    best = sorted(ranked, key=lambda url: (ranked[url], order[url]))[:MAX_LINKS]
+    return [Link(url, collects_phi=ranked[url] == 0) for url in best]
 
 
 def _listing(values: list[str]) -> str:
     return ", ".join(values) if values else "none"
 
 
-def tracking_findings(hits_by_page: Mapping[str, list[TrackerHit]]) -> list[Finding]:
+def tracking_findings(
+    hits_by_page: Mapping[str, list[TrackerHit]], phi_pages: Collection[str] = ()
+) -> list[Finding]:
     """One finding per technology, naming its pages, how it was seen and its account ids.
 
-    The severity is raised to high when any of the pages looks like it collects PHI; the detail
-    names those pages, since the HHS OCR bulletin's reach now depends on which pages they are.
+    The severity is raised to high when any of the pages looks like it collects PHI (by its
+    URL, or because it is in ``phi_pages``: reached through a link that looked like one); the
+    detail names those pages, since the HHS OCR bulletin's reach depends on which they are.
     """
     groups: dict[tuple[str, str], dict[str, list[TrackerHit]]] = {}
     for page, hits in hits_by_page.items():
         for hit in hits:
             groups.setdefault((hit.finding_id, hit.technology), {}).setdefault(page, []).append(hit)
-    findings = [_finding(fid, tech, pages) for (fid, tech), pages in groups.items()]
+    findings = [_finding(fid, tech, pages, phi_pages) for (fid, tech), pages in groups.items()]
     return sorted(findings, key=lambda f: (-f.severity.rank, f.id, f.detail))
 
 
-def _finding(finding_id: str, technology: str, pages: dict[str, list[TrackerHit]]) -> Finding:
+def _finding(
+    finding_id: str, technology: str, pages: dict[str, list[TrackerHit]],
+    phi_pages: Collection[str],
+) -> Finding:
     hits = [hit for page_hits in pages.values() for hit in page_hits]
     seen = sorted({hit.seen.value for hit in hits})
     accounts = sorted({hit.account_id for hit in hits if hit.account_id})
-    phi_pages = [page for page in pages if looks_like_phi_page(page)]
+    phi_pages = [page for page in pages if page in phi_pages or looks_like_phi_page(page)]
     detail = (
         f"{technology} is on {len(pages)} page(s): {_listing(list(pages))}; seen as "
         f"{_listing(seen)}; reporting to account id(s) {_listing(accounts)}."

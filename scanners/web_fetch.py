@@ -25,6 +25,7 @@ import httpx
 from scanners.addresses import AddressCheck, AllowPrivate, AsyncResolver, resolve_checked
 from scanners.dns_probe import describe_dns_failure
 from scanners.tls import ContextFactory, TlsMode, describe_failure, make_ssl_context
+from scanners.urls import normalise_url
 
 MAX_REDIRECTS = 5
 MAX_BODY_BYTES = 2_000_000  # enough for any real home page; a bigger body is cut, not read
@@ -185,6 +186,7 @@ class Fetcher:
         raise _Stop(f"{host} has no A or AAAA record")
 
     async def _get(self, url: str, *, verify: bool) -> Response:
+        url = normalise_url(url)
         parts = urlsplit(url)
         scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
         if scheme not in DEFAULT_PORTS or not host:
