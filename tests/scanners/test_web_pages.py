@@ -22,6 +22,7 @@ from tests.scanners.lab.web_server import (
     WebLab,
     redirect,
 )
+from tests.scanners.tracker_samples import CASES
 
 DOMAIN = "clinic.test"
 WWW = f"www.{DOMAIN}"
@@ -203,6 +204,20 @@ def test_a_pixel_behind_a_login_link_is_high_and_names_the_login_page(
     assert analytics.severity is CATALOG["tracking.google_analytics"].severity
     assert report.findings[0] == pixel  # highest severity first
     assert report.errors == ()
+
+
+def test_every_known_technology_is_reported_from_a_crawled_page(
+    dns_lab: DnsLab, lab: WebLab
+) -> None:
+    lab.set_page(HOME, _html('<a href="/appointments">Book a visit</a>'))
+    lab.set_page(f"https://{DOMAIN}/appointments", _html(*(case[2] for case in CASES)))
+
+    report = _scan(dns_lab, lab, scan.Probe.TRACKING)
+
+    assert {f.id for f in report.findings} == {case[0] for case in CASES}
+    evidence = " ".join(f.evidence + f.detail for f in report.findings)
+    assert all(account in evidence for *_, account in CASES if account)
+    assert {f.severity for f in report.findings} == {Severity.HIGH}  # a booking page
 
 
 def test_a_pixel_on_a_marketing_page_keeps_its_default_severity(
