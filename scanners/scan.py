@@ -42,7 +42,7 @@ from scanners.https_probe import (
 from scanners.mta_sts import analyse_policy, fetch_policy
 from scanners.page_crawl import trackers_on_site
 from scanners.smtp_probe import SMTP_PORT, probe_mx_hosts
-from scanners.tls import ContextFactory, make_ssl_context
+from scanners.tls import ContextFactory, cached_contexts
 from scanners.tracking import tracking_findings
 from scanners.web_fetch import Fetcher
 from scanners.web_headers import analyse_response_headers
@@ -88,7 +88,7 @@ class ScanContext:
     resolver: dns.asyncresolver.Resolver
     timeout: float = DEFAULT_TIMEOUT
     allow_private: AllowPrivate = False
-    ssl_context_factory: ContextFactory = make_ssl_context
+    ssl_context_factory: ContextFactory = field(default_factory=cached_contexts)
     semaphore: asyncio.Semaphore = field(
         default_factory=lambda: asyncio.Semaphore(DEFAULT_CONCURRENCY))
     smtp_port: int = SMTP_PORT
@@ -351,7 +351,7 @@ def make_context(
 ) -> ScanContext:
     """A context for one scan; call it inside the event loop that runs the scan."""
     nameserver, port = resolver if resolver is not None else (None, DNS_PORT)
-    contexts: ContextFactory = functools.partial(make_ssl_context, ca_file=ca_file)
+    contexts = cached_contexts(ca_file)
     return ScanContext(
         resolver=_make_resolver(nameserver, port=port, timeout=timeout), timeout=timeout,
         allow_private=allow_private, ssl_context_factory=contexts,

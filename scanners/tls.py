@@ -10,6 +10,7 @@ them). :func:`make_ssl_context` builds the client context for each of those, and
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import ssl
 import warnings
 from collections.abc import Callable
@@ -49,6 +50,15 @@ def make_ssl_context(mode: TlsMode, *, ca_file: str | None = None) -> ssl.SSLCon
             context.minimum_version = ssl.TLSVersion.TLSv1
             context.maximum_version = ssl.TLSVersion.TLSv1_1
     return context
+
+
+def cached_contexts(ca_file: str | None = None) -> ContextFactory:
+    """A factory that builds each mode's context once and shares it afterwards.
+
+    Loading the trust store costs about 15 ms; a scan asks for a context for every handshake
+    and page, and one context serves any number of connections.
+    """
+    return functools.cache(functools.partial(make_ssl_context, ca_file=ca_file))
 
 
 # OpenSSL reasons that mean this client could not offer the old versions at all.

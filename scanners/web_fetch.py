@@ -24,7 +24,7 @@ import httpx
 
 from scanners.addresses import AddressCheck, AllowPrivate, AsyncResolver, resolve_checked
 from scanners.dns_probe import describe_dns_failure
-from scanners.tls import ContextFactory, TlsMode, describe_failure, make_ssl_context
+from scanners.tls import ContextFactory, TlsMode, cached_contexts, describe_failure
 from scanners.urls import normalise_url
 
 MAX_REDIRECTS = 5
@@ -134,7 +134,7 @@ class Fetcher:
     timeout: float
     allow_private: AllowPrivate = False
     ports: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
-    ssl_context_factory: ContextFactory = make_ssl_context
+    ssl_context_factory: ContextFactory = field(default_factory=cached_contexts)
     max_bytes: int = MAX_BODY_BYTES
     _addresses: dict[str, asyncio.Future[list[AddressCheck]]] = field(
         default_factory=dict, repr=False)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from scanners.tls import ContextFactory, make_ssl_context
+from scanners.tls import ContextFactory, cached_contexts, make_ssl_context
 from tests.scanners.lab.dns_server import DnsLab
 from tests.scanners.lab.smtp_server import SmtpLab
 from tests.scanners.lab.web_server import WebLab
@@ -50,4 +50,4 @@ def web_lab(web_lab_servers: WebLab) -> Iterator[WebLab]:
 @pytest.fixture
 def web_tls(web_lab_servers: WebLab) -> ContextFactory:
     """TLS client contexts that trust the web lab's test CA as well as the system store."""
-    return functools.partial(make_ssl_context, ca_file=web_lab_servers.ca_file)
+    return cached_contexts(web_lab_servers.ca_file)
