@@ -186,6 +186,11 @@ class AddressCheck:
         return ipaddress.ip_address(self.address).version
 
 
+def endpoint(address: str, port: int) -> str:
+    """``192.0.2.1:443`` or ``[2001:db8::1]:443``: an address and port as reports show them."""
+    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+
+
 class AsyncResolver(Protocol):
     """What :func:`resolve_checked` needs of a resolver: dnspython's async ``resolve``."""
 

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import dns.exception
 import dns.resolver
 
-from scanners.addresses import AddressCheck
+from scanners.addresses import AddressCheck, endpoint
 from scanners.catalog import finding
 from scanners.dns_probe import describe_dns_failure
 from scanners.findings import Finding
@@ -78,8 +78,7 @@ class TlsFacts:
 
     @property
     def endpoint(self) -> str:
-        address = f"[{self.address}]" if ":" in self.address else self.address
-        return f"{address}:{self.port}"
+        return endpoint(self.address, self.port)
 
 
 async def _handshake(

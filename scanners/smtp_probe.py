@@ -20,7 +20,7 @@ from typing import Any
 
 import dns.exception
 
-from scanners.addresses import AddressCheck, AllowPrivate, AsyncResolver, resolve_checked
+from scanners.addresses import AddressCheck, AllowPrivate, AsyncResolver, endpoint, resolve_checked
 from scanners.catalog import finding
 from scanners.findings import Finding
 from scanners.tls import (
@@ -73,8 +73,7 @@ class SmtpFacts:
 
     @property
     def endpoint(self) -> str:
-        address = f"[{self.address}]" if ":" in self.address else self.address
-        return f"{address}:{self.port}"
+        return endpoint(self.address, self.port)
 
 
 class _ProtocolError(Exception):

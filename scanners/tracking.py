@@ -288,7 +288,7 @@ def _finding(
     else:
         detail += " None of these pages looks like a sign-in, portal, appointment or form page."
     evidence = "; ".join(
-        f"{page} [{hit.seen.value}] {hit.evidence}"
+        f"{page} [{hit.seen.value}] {hit.evidence.rstrip('; ')}"
         for page, page_hits in pages.items()
         for hit in page_hits
     )

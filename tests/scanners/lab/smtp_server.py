@@ -13,23 +13,20 @@ then waits for a banner that never comes.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import socket
 import ssl
-import threading
 import warnings
 from collections.abc import Callable
-from contextlib import ExitStack
 from enum import StrEnum
-from types import TracebackType
 
 import trustme
 from aiosmtpd.smtp import SMTP
 
+from tests.scanners.lab.loop_thread import LoopThread
+
 LOOPBACK = "127.0.0.1"
 MX_NAME = "mx.lab.test"
-_START_SECONDS = 5.0
 
 
 class SmtpKind(StrEnum):
@@ -75,21 +72,17 @@ def _contexts(ca: trustme.CA) -> dict[SmtpKind, ssl.SSLContext | None]:
     }
 
 
-class SmtpLab:
+class SmtpLab(LoopThread):
     """Every kind of SMTP server on loopback, plus a dead port and a stalling one."""
 
     address = LOOPBACK
     mx_name = MX_NAME
 
     def __init__(self) -> None:
+        super().__init__()
         self.ca = trustme.CA()
         self.connections: dict[SmtpKind, int] = dict.fromkeys(SmtpKind, 0)
         self._ports: dict[SmtpKind, int] = {}
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._servers: list[asyncio.Server] = []
-        self._sockets: list[socket.socket] = []
-        self._exit = ExitStack()
         self.ca_file = ""
         self.dead_port = 0
         self.stall_port = 0
@@ -97,41 +90,12 @@ class SmtpLab:
     def port(self, kind: SmtpKind) -> int:
         return self._ports[kind]
 
-    # --- lifecycle -------------------------------------------------------------------------
-
-    def start(self) -> SmtpLab:
+    def _open(self) -> None:
         self.ca_file = str(self._exit.enter_context(self.ca.cert_pem.tempfile()))
         self.dead_port = self._raw_socket(listen=False)
         self.stall_port = self._raw_socket(listen=True)
-        self._thread.start()
-        contexts = _contexts(self.ca)
-        for kind, context in contexts.items():
-            future = asyncio.run_coroutine_threadsafe(self._serve(kind, context), self._loop)
-            self._ports[kind] = future.result(_START_SECONDS)
-        return self
-
-    def stop(self) -> None:
-        if self._thread.is_alive():
-            asyncio.run_coroutine_threadsafe(self._close_servers(), self._loop).result(
-                _START_SECONDS
-            )
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(_START_SECONDS)
-        self._loop.close()
-        for sock in self._sockets:
-            sock.close()
-        self._exit.close()
-
-    def __enter__(self) -> SmtpLab:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        for kind, context in _contexts(self.ca).items():
+            self._ports[kind] = self._run(self._serve(kind, context))
 
     # --- inside the loop thread ------------------------------------------------------------
 
@@ -149,16 +113,6 @@ class SmtpLab:
         self._servers.append(server)
         port: int = server.sockets[0].getsockname()[1]
         return port
-
-    async def _close_servers(self) -> None:
-        for server in self._servers:
-            server.close()
-            await server.wait_closed()
-        # Let the sessions aiosmtpd still runs see their connections close.
-        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
 
     def _raw_socket(self, *, listen: bool) -> int:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

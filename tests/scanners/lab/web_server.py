@@ -24,19 +24,17 @@ import asyncio
 import datetime as dt
 import socket
 import ssl
-import threading
 import warnings
-from collections.abc import Coroutine, Iterable, Sequence
-from contextlib import ExitStack, suppress
+from collections.abc import Iterable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from enum import StrEnum
-from types import TracebackType
-from typing import Any
 from urllib.parse import urlsplit
 
 import trustme
 
-_START_SECONDS = 5.0
+from tests.scanners.lab.loop_thread import LoopThread
+
 _READ_SECONDS = 5.0
 _FIRST_ADDRESS = 11  # 127.0.0.11 onwards; the other labs keep 127.0.0.1
 
@@ -153,10 +151,11 @@ def _bind_everywhere(addresses: Iterable[str], attempts: int = 20) -> list[socke
     raise OSError(f"no port free on all of {', '.join(addresses)}")
 
 
-class WebLab:
+class WebLab(LoopThread):
     """HTTPS and HTTP servers on loopback for every :class:`TlsKind`."""
 
     def __init__(self, names: Sequence[str] = LAB_NAMES) -> None:
+        super().__init__()
         self.names = tuple(names)
         self.ca = trustme.CA()
         self.ca_file = ""
@@ -168,11 +167,6 @@ class WebLab:
         self.dead_address = f"127.0.0.{_FIRST_ADDRESS + len(kinds) + 1}"
         self.https_port = 0
         self.http_port = 0
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._servers: list[asyncio.Server] = []
-        self._sockets: list[socket.socket] = []
-        self._exit = ExitStack()
 
     def address(self, kind: TlsKind) -> str:
         return self._addresses[kind]
@@ -193,9 +187,7 @@ class WebLab:
     def paths_requested(self, scheme: str = "https") -> list[str]:
         return [r.path for r in self.requests if r.scheme == scheme]
 
-    # --- lifecycle -------------------------------------------------------------------------
-
-    def start(self) -> WebLab:
+    def _open(self) -> None:
         self.ca_file = str(self._exit.enter_context(self.ca.cert_pem.tempfile()))
         serving = [*self._addresses.values(), self.stall_address]
         https_sockets = _bind_everywhere(serving)
@@ -205,36 +197,10 @@ class WebLab:
         self.http_port = http_sockets[0].getsockname()[1]
         https_sockets[-1].listen(8)  # the stall address: the kernel accepts, nobody answers
         http_sockets[-1].listen(8)
-        self._thread.start()
         contexts = _contexts(self.ca, self.names)
         for kind, https, http in zip(TlsKind, https_sockets, http_sockets, strict=False):
             self._run(self._serve(https, "https", contexts[kind]))
             self._run(self._serve(http, "http", None))
-        return self
-
-    def stop(self) -> None:
-        if self._thread.is_alive():
-            self._run(self._close_servers())
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(_START_SECONDS)
-        self._loop.close()
-        for sock in self._sockets:
-            sock.close()
-        self._exit.close()
-
-    def __enter__(self) -> WebLab:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    def _run(self, coroutine: Coroutine[Any, Any, None]) -> None:
-        asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(_START_SECONDS)
 
     # --- inside the loop thread ------------------------------------------------------------
 
@@ -268,11 +234,3 @@ class WebLab:
                  f"Content-Length: {len(body)}", "Connection: close", "", ""]
         writer.write("\r\n".join(lines).encode("latin-1") + body)
         await writer.drain()
-
-    async def _close_servers(self) -> None:
-        for server in self._servers:
-            server.close()
-        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
