@@ -16,13 +16,13 @@ from __future__ import annotations
 import datetime as dt
 import socket
 import ssl
-import warnings
 from collections.abc import Callable
 from enum import StrEnum
 
 import trustme
 from aiosmtpd.smtp import SMTP
 
+from tests.scanners.lab.certificates import server_context
 from tests.scanners.lab.loop_thread import LoopThread
 
 LOOPBACK = "127.0.0.1"
@@ -44,31 +44,18 @@ class _Handler:
     """Accepts the envelope commands; the probe never gets as far as DATA."""
 
 
-def _server_context(cert: trustme.LeafCert, *, outdated: bool = False) -> ssl.SSLContext:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    cert.configure_cert(context)
-    if outdated:
-        # OpenSSL 3 refuses TLS 1.0/1.1 unless the security level is 0; Python warns that the
-        # versions are deprecated, which is the very point of this server.
-        context.set_ciphers("DEFAULT:@SECLEVEL=0")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            context.minimum_version = ssl.TLSVersion.TLSv1
-    return context
-
-
 def _contexts(ca: trustme.CA) -> dict[SmtpKind, ssl.SSLContext | None]:
     now = dt.datetime.now(dt.UTC)
     expired = ca.issue_cert(
         MX_NAME, not_before=now - dt.timedelta(days=60), not_after=now - dt.timedelta(days=1)
     )
     return {
-        SmtpKind.GOOD: _server_context(ca.issue_cert(MX_NAME)),
+        SmtpKind.GOOD: server_context(ca.issue_cert(MX_NAME)),
         SmtpKind.PLAIN: None,
-        SmtpKind.WRONG_NAME: _server_context(ca.issue_cert("other.lab.test")),
-        SmtpKind.UNTRUSTED: _server_context(trustme.CA().issue_cert(MX_NAME)),
-        SmtpKind.EXPIRED: _server_context(expired),
-        SmtpKind.OUTDATED_TLS: _server_context(ca.issue_cert(MX_NAME), outdated=True),
+        SmtpKind.WRONG_NAME: server_context(ca.issue_cert("other.lab.test")),
+        SmtpKind.UNTRUSTED: server_context(trustme.CA().issue_cert(MX_NAME)),
+        SmtpKind.EXPIRED: server_context(expired),
+        SmtpKind.OUTDATED_TLS: server_context(ca.issue_cert(MX_NAME), outdated=True),
     }
 
 

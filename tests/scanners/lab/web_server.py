@@ -24,7 +24,6 @@ import asyncio
 import datetime as dt
 import socket
 import ssl
-import warnings
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from urllib.parse import urlsplit
 
 import trustme
 
+from tests.scanners.lab.certificates import server_context
 from tests.scanners.lab.loop_thread import LoopThread
 
 _READ_SECONDS = 5.0
@@ -107,30 +107,17 @@ class _Pages:
         return Page("not found", status=404)
 
 
-def _server_context(cert: trustme.LeafCert, *, outdated: bool = False) -> ssl.SSLContext:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    cert.configure_cert(context)
-    if outdated:
-        # OpenSSL 3 refuses TLS 1.0/1.1 unless the security level is 0; Python warns that the
-        # versions are deprecated, which is the very point of this server.
-        context.set_ciphers("DEFAULT:@SECLEVEL=0")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            context.minimum_version = ssl.TLSVersion.TLSv1
-    return context
-
-
 def _contexts(ca: trustme.CA, names: Sequence[str]) -> dict[TlsKind, ssl.SSLContext]:
     now = dt.datetime.now(dt.UTC)
     return {
-        TlsKind.GOOD: _server_context(ca.issue_cert(*names)),
-        TlsKind.WRONG_NAME: _server_context(ca.issue_cert("other.invalid")),
-        TlsKind.UNTRUSTED: _server_context(trustme.CA().issue_cert(*names)),
-        TlsKind.EXPIRED: _server_context(ca.issue_cert(
+        TlsKind.GOOD: server_context(ca.issue_cert(*names)),
+        TlsKind.WRONG_NAME: server_context(ca.issue_cert("other.invalid")),
+        TlsKind.UNTRUSTED: server_context(trustme.CA().issue_cert(*names)),
+        TlsKind.EXPIRED: server_context(ca.issue_cert(
             *names, not_before=now - dt.timedelta(days=90), not_after=now - dt.timedelta(days=1))),
-        TlsKind.EXPIRING: _server_context(ca.issue_cert(
+        TlsKind.EXPIRING: server_context(ca.issue_cert(
             *names, not_before=now - dt.timedelta(days=80), not_after=now + dt.timedelta(days=10))),
-        TlsKind.OUTDATED_TLS: _server_context(ca.issue_cert(*names), outdated=True),
+        TlsKind.OUTDATED_TLS: server_context(ca.issue_cert(*names), outdated=True),
     }
 
 
