@@ -42,9 +42,10 @@ class BlockReason(StrEnum):
 
 _R = BlockReason
 
-# What a scan may connect to despite the guard: True lifts every block (a lab on a private
-# network), a set lifts only those reasons (tests that lift loopback alone, so a redirect to
-# 10.0.0.1 or the metadata address stays refused), False lifts none.
+# What a scan may connect to despite the guard: True lifts every block but the cloud
+# metadata addresses (a lab on a private network never needs those, and they hold the
+# machine's credentials), a set lifts exactly those reasons (tests lift loopback alone, so a
+# redirect to 10.0.0.1 stays refused), False lifts none.
 AllowPrivate = bool | frozenset[BlockReason]
 
 
@@ -54,7 +55,7 @@ def lifts(allow_private: AllowPrivate, reason: BlockReason | None) -> bool:
         return True
     if isinstance(allow_private, frozenset):
         return reason in allow_private
-    return allow_private
+    return allow_private and reason is not BlockReason.CLOUD_METADATA
 
 # Ordered: the first network that contains the address gives the reason, so the specific
 # rows (metadata services) come before the ranges that hold them.

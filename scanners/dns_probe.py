@@ -393,7 +393,7 @@ def _check_announcements(facts: DnsFacts) -> list[Finding]:
 
 def _announcement_finding(facts: DnsFacts, announcement: _Announcement) -> Finding | None:
     lookup = announcement.lookup(facts)
-    if lookup.failed or any(_starts_with_tag(r, announcement.version) for r in lookup.records):
+    if lookup.failed or any(starts_with_tag(r, announcement.version) for r in lookup.records):
         return None
     evidence = (f"no {announcement.version} TXT record at {lookup.name}{_seen(lookup.records)}"
                 if lookup.records else lookup.absence())
@@ -402,7 +402,7 @@ def _announcement_finding(facts: DnsFacts, announcement: _Announcement) -> Findi
                           f"at {lookup.name}.")
 
 
-def _starts_with_tag(record: str, version: str) -> bool:
+def starts_with_tag(record: str, version: str) -> bool:
     first = record.split(";", 1)[0].replace(" ", "")
     return first == version
 

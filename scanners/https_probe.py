@@ -39,7 +39,7 @@ from scanners.tls import (
     handshake_of,
     read_certificate,
 )
-from scanners.web_fetch import Fetch, Fetcher
+from scanners.web_fetch import Fetch, Fetcher, Response
 
 HTTPS_PORT = 443
 HTTP_PORT = 80
@@ -131,7 +131,10 @@ async def probe_tls(
             return replace(facts, error=describe_failure(again))
         facts = replace(facts, handshake=handshake, certificate=cert)
     except _FAILURES as exc:
-        return replace(facts, error=describe_failure(exc))
+        facts = replace(facts, error=describe_failure(exc))
+        if isinstance(exc, ConnectionRefusedError | TimeoutError):
+            return facts  # nothing listens, or nothing answers: no other version will do
+        # A server that speaks only TLS 1.0 or 1.1 fails every modern handshake; say so.
     return await _offer_outdated(facts, timeout, ssl_context_factory)
 
 
@@ -224,23 +227,30 @@ def _unreachable(site: SiteFacts) -> Finding | None:
     return None
 
 
-def _certificate(tls: TlsFacts, now: dt.datetime) -> Finding | None:
+def _certificate(tls: TlsFacts, now: dt.datetime) -> list[Finding]:
     cert = tls.certificate
-    described = cert.describe() if cert else "no certificate presented"
+    described = cert.describe() if cert else "a certificate this scanner could not read"
+    findings = []
     if tls.cert_problem is not None:
-        return finding(
+        findings.append(finding(
             _CERT_FINDINGS[tls.cert_problem], target=tls.host,
             evidence=f"{tls.endpoint} {tls.cert_error}; {described}",
-            detail=f"The certificate {tls.host} presents did not verify: {tls.cert_error}.")
-    if cert is None or not tls.verified:
-        return None
+            detail=f"The certificate {tls.host} presents did not verify: {tls.cert_error}."))
+    if cert is None:
+        return findings
     left = cert.not_after - now
-    if left >= EXPIRY_WARNING:
-        return None
-    return finding(
-        "web.cert.expiring_soon", target=tls.host, evidence=f"{tls.endpoint} {described}",
-        detail=f"The certificate of {tls.host} expires in {max(left.days, 0)} day(s), on "
-               f"{cert.not_after:%Y-%m-%d}.")
+    if left.total_seconds() < 0 and tls.cert_problem is not CertProblem.EXPIRED:
+        # OpenSSL names one problem only: an untrusted or misnamed certificate may be
+        # expired as well, and the report should say so.
+        findings.append(finding(
+            "web.cert.expired", target=tls.host, evidence=f"{tls.endpoint} {described}",
+            detail=f"The certificate of {tls.host} expired on {cert.not_after:%Y-%m-%d}."))
+    elif tls.verified and left < EXPIRY_WARNING:
+        findings.append(finding(
+            "web.cert.expiring_soon", target=tls.host, evidence=f"{tls.endpoint} {described}",
+            detail=f"The certificate of {tls.host} expires in {max(left.days, 0)} day(s), on "
+                   f"{cert.not_after:%Y-%m-%d}."))
+    return findings
 
 
 def _outdated_finding(tls: TlsFacts) -> Finding | None:
@@ -283,8 +293,9 @@ def analyse_site(site: SiteFacts, *, now: dt.datetime) -> list[Finding]:
     if (down := _unreachable(site)) is not None:
         findings.append(down)
     if not site.tls.error:
-        checks = (_certificate(site.tls, now), _outdated_finding(site.tls))
-        findings += [f for f in checks if f is not None]
+        findings += _certificate(site.tls, now)
+    if (outdated := _outdated_finding(site.tls)) is not None:
+        findings.append(outdated)
     if (plain := _no_redirect(site)) is not None:
         findings.append(plain)
     return findings + _redirects_blocked(site)
@@ -310,11 +321,11 @@ def analyse_sites(domain: str, sites: Sequence[SiteFacts], *,
     return list(unique.values())
 
 
-def final_pages(sites: Sequence[SiteFacts]) -> list[Fetch]:
-    """The HTTPS fetches that ended on an HTTPS page, one per final URL, domain first."""
-    pages: dict[str, Fetch] = {}
+def final_pages(sites: Sequence[SiteFacts]) -> list[Response]:
+    """The HTTPS pages the domain's and www.'s fetches ended on, one per URL, domain first."""
+    pages: dict[str, Response] = {}
     for site in sites:
         final = site.https.final if site.https else None
         if final is not None and urlsplit(final.url).scheme == "https":
-            pages.setdefault(final.url, site.https)  # type: ignore[arg-type]
+            pages.setdefault(final.url, final)
     return list(pages.values())

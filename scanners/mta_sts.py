@@ -11,6 +11,7 @@ only in testing mode, or one switched off with ``mode: none``.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from scanners.catalog import finding
@@ -66,33 +67,47 @@ def parse_policy(text: str) -> MtaStsPolicy:
 
 
 async def fetch_policy(domain: str, fetcher: Fetcher) -> Fetch:
-    """Fetch the policy as a sender would: verified certificate, no redirects."""
-    return await fetcher.fetch(policy_url(domain), follow_redirects=False, verify=True)
+    """Fetch the policy as a sender would: verified certificate, no redirects, 64 KB."""
+    return await fetcher.fetch(policy_url(domain), follow_redirects=False, verify=True,
+                               max_bytes=MAX_POLICY_BYTES + 1)
 
 
-def _unusable(domain: str, fetch: Fetch) -> str:
-    """Why a sender would get no policy from this fetch ("" when it would get one)."""
+def _read_policy(fetch: Fetch) -> tuple[MtaStsPolicy | None, str]:
+    """The policy a sender would get from this fetch, or why it would get none."""
     response = fetch.final
     if response is None:
-        return fetch.error or "no response"
+        return None, fetch.error or "no response"
     if response.status != 200:
         where = f" (redirects to {response.location}; senders do not follow)" \
             if response.location else ""
-        return f"HTTP status {response.status}{where}"
+        return None, f"HTTP status {response.status}{where}"
     if response.truncated or len(response.body) > MAX_POLICY_BYTES:
-        return f"the policy is larger than {MAX_POLICY_BYTES} bytes"
-    return parse_policy(response.text()).problem
+        return None, f"the policy is larger than {MAX_POLICY_BYTES} bytes"
+    policy = parse_policy(response.text())
+    return (None, policy.problem) if policy.problem else (policy, "")
+
+
+def analyse_announcements(domain: str, name: str, records: Sequence[str]) -> Finding | None:
+    """Several ``v=STSv1`` records mean no policy at all (RFC 8461 3.1)."""
+    if len(records) < 2:
+        return None
+    return finding(
+        "email.mta_sts.missing", target=domain,
+        evidence=f"{len(records)} v=STSv1 TXT records at {name}: "
+                 + "; ".join(f'"{record[:100]}"' for record in records),
+        detail=f"{domain} publishes {len(records)} MTA-STS records where there must be one; "
+               "senders then apply no policy (RFC 8461 3.1).")
 
 
 def analyse_policy(domain: str, fetch: Fetch) -> list[Finding]:
     """Findings for a domain whose TXT record announces MTA-STS, given the policy fetch."""
     url = policy_url(domain)
-    if problem := _unusable(domain, fetch):
+    policy, problem = _read_policy(fetch)
+    if policy is None:
         return [finding(
             "email.mta_sts.policy_unreachable", target=url, evidence=f"{url}: {problem}",
             detail=f"{domain} announces MTA-STS, but a sender fetching {url} gets no usable "
                    f"policy ({problem}), so mail to {domain} is protected by none.")]
-    policy = parse_policy(fetch.final.text())  # type: ignore[union-attr]
     evidence = f"{url}: mode: {policy.mode}; mx: {', '.join(policy.mx) or '-'}; " \
                f"max_age: {policy.max_age}"
     if policy.mode == "testing":

@@ -26,7 +26,13 @@ from typing import Any, TypeVar
 import dns.asyncresolver
 
 from scanners.addresses import AllowPrivate
-from scanners.dns_probe import DnsFacts, LookupStatus, analyse_dns, gather_dns_facts
+from scanners.dns_probe import (
+    DnsFacts,
+    LookupStatus,
+    analyse_dns,
+    gather_dns_facts,
+    starts_with_tag,
+)
 from scanners.dns_probe import make_resolver as _make_resolver
 from scanners.dns_probe import normalise_domain as _normalise_domain
 from scanners.findings import Finding
@@ -39,7 +45,7 @@ from scanners.https_probe import (
     gather_site,
     web_hosts,
 )
-from scanners.mta_sts import analyse_policy, fetch_policy
+from scanners.mta_sts import analyse_announcements, analyse_policy, fetch_policy
 from scanners.page_crawl import trackers_on_site
 from scanners.smtp_probe import SMTP_PORT, probe_mx_hosts
 from scanners.tls import ContextFactory, cached_contexts
@@ -83,6 +89,8 @@ class ScanContext:
         every real scan; the tests point them at the lab's servers.
     :param shared: what probes of one domain share, by (what, domain), each computed once;
         one context serves one scan (one event loop).
+    :param notes: by domain, what a probe could not check though it ran (a lookup that
+        failed, say), reported with the domain's errors.
     """
 
     resolver: dns.asyncresolver.Resolver
@@ -96,6 +104,11 @@ class ScanContext:
     http_port: int = HTTP_PORT
     shared: dict[tuple[str, str], asyncio.Future[Any]] = field(
         default_factory=dict, repr=False, compare=False)
+    notes: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
+
+    def note(self, domain: str, text: str) -> None:
+        """Record something a probe could not check, for the domain's ``errors``."""
+        self.notes.setdefault(domain, []).append(text)
 
     @functools.cached_property
     def fetcher(self) -> Fetcher:
@@ -143,16 +156,18 @@ def domain_dns_facts(domain: str, context: ScanContext) -> Awaitable[DnsFacts]:
                    lambda: gather_dns_facts(domain, resolver=context.resolver))
 
 
-def _announces_mta_sts(facts: DnsFacts) -> bool:
-    return any(record.split(";", 1)[0].replace(" ", "") == "v=STSv1"
-               for record in facts.mta_sts.records)
-
-
 async def probe_dns(domain: str, context: ScanContext) -> list[Finding]:
     facts = await domain_dns_facts(domain, context)
     findings = analyse_dns(facts)
-    if _announces_mta_sts(facts):
-        findings += analyse_policy(domain, await fetch_policy(domain, context.fetcher))
+    announced = [r for r in facts.mta_sts.records if starts_with_tag(r, "v=STSv1")]
+    if (several := analyse_announcements(domain, facts.mta_sts.name, announced)) is not None:
+        return [*findings, several]
+    if announced:
+        fetch = await fetch_policy(domain, context.fetcher)
+        if fetch.dns_failed:
+            context.note(domain, f"MTA-STS policy not checked: {fetch.error}")
+        else:
+            findings += analyse_policy(domain, fetch)
     return findings
 
 
@@ -197,13 +212,12 @@ async def probe_headers(domain: str, context: ScanContext) -> list[Finding]:
     pages = final_pages(await domain_sites(domain, context))
     if not pages:
         raise ProbeNotRun(_no_page(domain))
-    return [found for fetch in pages if (page := fetch.final) is not None
-            for found in analyse_response_headers(page.url, page.headers)]
+    return [found for page in pages for found in analyse_response_headers(page.url, page.headers)]
 
 
 async def probe_tracking(domain: str, context: ScanContext) -> list[Finding]:
-    pages = [fetch.final for fetch in final_pages(await domain_sites(domain, context))]
-    home = next((page for page in pages if page is not None and page.is_html), None)
+    pages = final_pages(await domain_sites(domain, context))
+    home = next((page for page in pages if page.is_html), None)
     if home is None:
         raise ProbeNotRun(_no_page(domain))
     seen = await trackers_on_site(home, context.fetcher)
@@ -261,7 +275,7 @@ async def scan_domain(domain: str, *, only: Sequence[Probe], context: ScanContex
                 errors.append(f"{probe} probe failed: {type(result).__name__}: {result}")
             else:
                 findings.extend(result)
-        errors = _dns_errors(domain, context) + errors
+        errors = _dns_errors(domain, context) + context.notes.get(domain, []) + errors
         return DomainReport(domain=domain, findings=_sorted(findings), errors=tuple(errors),
                             duration=time.monotonic() - started)
 

@@ -26,6 +26,7 @@ from scanners.urls import normalise_url, same_site, site_of
 
 EVIDENCE_LIMIT = 200
 MAX_LINKS = 10
+URL_LIMIT = 2048  # characters of a src or href that are read
 
 
 class Seen(StrEnum):
@@ -106,8 +107,14 @@ class _PageParser(HTMLParser):
         self._link: tuple[str, list[str]] | None = None
 
     def _absolute(self, value: str | None) -> str | None:
-        value = (value or "").strip()
-        return urljoin(self.page_url, value) if value else None
+        """The attribute as an absolute URL, cut to :data:`URL_LIMIT` characters (signatures
+        match near the start; a megabyte of URL would only make the patterns slow); ``None``
+        when empty or no URL at all."""
+        value = (value or "").strip()[:URL_LIMIT]
+        try:
+            return urljoin(self.page_url, value) if value else None
+        except ValueError:  # "http://[::1": an IPv6 literal that never closes
+            return None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
@@ -225,7 +232,10 @@ def ranked_links(base_url: str, html: str) -> list[Link]:
     own = normalise_url(base_url)
     ranked: dict[str, int] = {}
     for href, text in _parse(base_url, html).links:
-        url = normalise_url(urljoin(base_url, href.strip()))
+        try:
+            url = normalise_url(urljoin(base_url, href.strip()[:URL_LIMIT]))
+        except ValueError:
+            continue  # not a URL at all
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not same_site(url, site) or url == own:
             continue

@@ -6,14 +6,23 @@ to that host (a redirect, a crawled link) connects to the same checked address a
 server that changes its answer between lookups gains nothing. The request goes to the
 address itself, with the name in the Host header and in SNI. Redirects are followed by hand,
 each hop through the same guard, at most :data:`MAX_REDIRECTS` of them; a body is read up to
-``max_bytes`` and then cut. Nothing here raises for the network's sake: a refused
-connection, a blocked address or a timeout ends the :class:`Fetch` with an ``error``.
+``max_bytes`` and then cut; a compressed body is inflated by this module, never past that cap
+either (a small gzip bomb must not fill memory). Each hop gets twice the timeout in all, so a
+server dripping one byte at a time cannot hold the scan. Redirects and links may name only the
+ports the scan uses. Nothing here raises for the network's or the server's sake: a refused
+connection, a blocked address, a timeout or a Location that is no URL ends the :class:`Fetch`
+with an ``error``.
+
+Requests go straight to httpx's transport, below the client: the client would follow or parse
+redirects, decode bodies and read proxy settings from the environment, all of which this
+module does itself or must not do.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ssl
+import ipaddress
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
@@ -21,6 +30,7 @@ from urllib.parse import urljoin, urlsplit
 import dns.exception
 import dns.resolver
 import httpx
+import idna
 
 from scanners.addresses import AddressCheck, AllowPrivate, AsyncResolver, resolve_checked
 from scanners.dns_probe import describe_dns_failure
@@ -32,7 +42,7 @@ MAX_BODY_BYTES = 2_000_000  # enough for any real home page; a bigger body is cu
 DEFAULT_PORTS: Mapping[str, int] = {"http": 80, "https": 443}
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 USER_AGENT = "riskapp-scanner (vendor risk assessment; +https://github.com/riskapp)"
-_NETWORK_FAILURES = (httpx.HTTPError, OSError, ssl.SSLError, TimeoutError)
+_NETWORK_FAILURES = (httpx.HTTPError, OSError)  # ssl.SSLError and TimeoutError are OSErrors
 _WRAPPERS = frozenset({"httpx", "httpcore", "anyio"})
 
 
@@ -58,28 +68,35 @@ class Response:
 
     @property
     def location(self) -> str | None:
-        """The absolute URL a redirect points to, or ``None`` when this is no redirect."""
+        """The absolute URL a redirect points to; ``None`` when this is no redirect or the
+        Location header is no URL (see :attr:`is_redirect`)."""
         target = self.header("location")
-        if self.status not in REDIRECT_STATUSES or not target:
+        if not self.is_redirect or not target:
             return None
-        return urljoin(self.url, target.strip())
+        try:
+            return urljoin(self.url, target.strip())
+        except ValueError:  # "http://[x": an IPv6 literal that never closes
+            return None
+
+    @property
+    def is_redirect(self) -> bool:
+        return self.status in REDIRECT_STATUSES and bool(self.header("location"))
+
+    def _content_type(self) -> tuple[str, dict[str, str]]:
+        kind, *params = (self.header("content-type") or "").split(";")
+        pairs = (param.partition("=") for param in params)
+        return kind.strip().lower(), {k.strip().lower(): v.strip().strip('"') for k, _, v in pairs}
 
     @property
     def is_html(self) -> bool:
-        kind = (self.header("content-type") or "").split(";")[0].strip().lower()
-        return kind in ("text/html", "application/xhtml+xml", "")
+        return self._content_type()[0] in ("text/html", "application/xhtml+xml", "")
 
     def text(self) -> str:
         """The body decoded with the charset the server named, UTF-8 otherwise."""
-        charset = httpx.Headers(list(self.headers)).get("content-type", "")
-        encoding = "utf-8"
-        for part in charset.split(";")[1:]:
-            key, _, value = part.partition("=")
-            if key.strip().lower() == "charset" and value.strip():
-                encoding = value.strip().strip('"')
+        charset = self._content_type()[1].get("charset") or "utf-8"
         try:
-            return self.body.decode(encoding, "replace")
-        except LookupError:
+            return self.body.decode(charset, "replace")
+        except (LookupError, UnicodeError):  # an unknown charset, or a codec like idna
             return self.body.decode("utf-8", "replace")
 
 
@@ -90,12 +107,15 @@ class Fetch:
     :param responses: every response in order; the last is the page the chain ended on.
     :param error: why the chain stopped before a final page ("" when it reached one).
     :param blocked: the addresses the guard refused on the way (no connection was made).
+    :param dns_failed: the chain stopped because a DNS lookup failed, not because a name
+        does not exist: the scan learned nothing about the site.
     """
 
     url: str
     responses: tuple[Response, ...] = ()
     error: str = ""
     blocked: tuple[AddressCheck, ...] = ()
+    dns_failed: bool = False  # a lookup failed (timed out, SERVFAIL): nothing is known
 
     @property
     def final(self) -> Response | None:
@@ -117,10 +137,12 @@ class Fetch:
 
 
 class _Stop(Exception):  # noqa: N818 - a signal inside fetch, not an error anyone sees
-    def __init__(self, reason: str, blocked: tuple[AddressCheck, ...] = ()) -> None:
+    def __init__(self, reason: str, blocked: tuple[AddressCheck, ...] = (), *,
+                 dns_failed: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.blocked = blocked
+        self.dns_failed = dns_failed
 
 
 @dataclass
@@ -139,28 +161,30 @@ class Fetcher:
     _addresses: dict[str, asyncio.Future[list[AddressCheck]]] = field(
         default_factory=dict, repr=False)
 
-    async def fetch(self, url: str, *, follow_redirects: bool = True,
-                    verify: bool = False) -> Fetch:
+    async def fetch(self, url: str, *, follow_redirects: bool = True, verify: bool = False,
+                    max_bytes: int | None = None) -> Fetch:
         """GET ``url``; with ``verify`` the certificate must be valid for the host.
 
         Without ``verify`` any certificate is accepted: the TLS probe judges certificates,
         and a page behind a bad one still has headers and trackers worth reporting.
+        ``max_bytes`` lowers the body cap for this fetch.
         """
+        max_bytes = min(max_bytes or self.max_bytes, self.max_bytes)
         responses: list[Response] = []
         current = url
         try:
-            async with asyncio.timeout(self.timeout * (MAX_REDIRECTS + 2)):
-                for _ in range(MAX_REDIRECTS + 1):
-                    response = await self._get(current, verify=verify)
-                    responses.append(response)
-                    if not follow_redirects or response.location is None:
-                        return Fetch(url, tuple(responses))
-                    current = response.location
-                raise _Stop(f"more than {MAX_REDIRECTS} redirects")
+            for _ in range(MAX_REDIRECTS + 1):
+                response = await self._hop(current, verify=verify, max_bytes=max_bytes)
+                responses.append(response)
+                if not follow_redirects or not response.is_redirect:
+                    return Fetch(url, tuple(responses))
+                if response.location is None:
+                    raise _Stop(f"the redirect's Location is no URL: "
+                                f"{(response.header('location') or '')[:100]!r}")
+                current = response.location
+            raise _Stop(f"more than {MAX_REDIRECTS} redirects")
         except _Stop as stop:
-            return Fetch(url, tuple(responses), stop.reason, stop.blocked)
-        except TimeoutError:
-            return Fetch(url, tuple(responses), "timed out")
+            return Fetch(url, tuple(responses), stop.reason, stop.blocked, stop.dns_failed)
 
     async def addresses(self, host: str, port: int) -> list[AddressCheck]:
         """The host's addresses, judged by the guard; looked up once per scan, whatever the
@@ -176,7 +200,8 @@ class Fetcher:
         except dns.resolver.NXDOMAIN:
             raise _Stop(f"{host} does not exist in DNS") from None
         except (dns.exception.DNSException, OSError) as exc:
-            raise _Stop(f"DNS lookup of {host} failed: {describe_dns_failure(exc)}") from None
+            raise _Stop(f"DNS lookup of {host} failed: {describe_dns_failure(exc)}",
+                        dns_failed=True) from None
         allowed = [check for check in checks if check.allowed]
         if allowed:
             return allowed[0].address
@@ -185,52 +210,102 @@ class Fetcher:
             raise _Stop(f"not connecting to {host}: {refused}", tuple(checks))
         raise _Stop(f"{host} has no A or AAAA record")
 
-    async def _get(self, url: str, *, verify: bool) -> Response:
-        url = normalise_url(url)
-        parts = urlsplit(url)
-        scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
-        if scheme not in DEFAULT_PORTS or not host:
-            raise _Stop(f"not an http(s) URL: {url}")
+    async def _hop(self, url: str, *, verify: bool, max_bytes: int) -> Response:
         try:
-            port = parts.port or self.ports[scheme]
-        except ValueError:
-            raise _Stop(f"bad port in {url}") from None
+            async with asyncio.timeout(self.timeout * 2):
+                return await self._get(url, verify=verify, max_bytes=max_bytes)
+        except TimeoutError:
+            raise _Stop("timed out") from None
+
+    def _target(self, url: str) -> tuple[str, str, int, str, str]:
+        """(url, scheme, port, ASCII host, Host header) of a URL this fetcher may request."""
+        try:
+            url = normalise_url(url)
+            parts = urlsplit(url)
+            scheme, port = parts.scheme, parts.port
+            host = _ascii_host(parts.hostname or "")
+        except (ValueError, idna.IDNAError, UnicodeError):
+            raise _Stop(f"not a URL this scan can fetch: {url[:200]!r}") from None
+        if scheme not in DEFAULT_PORTS or not host:
+            raise _Stop(f"not an http(s) URL: {url[:200]}")
+        if port is not None and port not in self.ports.values():
+            raise _Stop(f"port {port} is not one the scan uses ({url[:200]})")
+        bracketed = f"[{host}]" if ":" in host else host
+        host_header = f"{bracketed}:{port}" if port is not None else bracketed
+        return url, scheme, port or self.ports[scheme], host, host_header
+
+    async def _get(self, url: str, *, verify: bool, max_bytes: int) -> Response:
+        url, scheme, port, host, host_header = self._target(url)
         address = await self._address(host, port)
         netloc = f"[{address}]" if ":" in address else address
+        parts = urlsplit(url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        headers = {"Host": parts.netloc.rpartition("@")[2], "User-Agent": USER_AGENT,
+        headers = {"Host": host_header, "User-Agent": USER_AGENT, "Accept-Encoding": "identity",
                    "Accept": "text/html,*/*;q=0.5"}
+        extensions = {"timeout": httpx.Timeout(self.timeout).as_dict()}
+        if scheme == "https":
+            extensions["sni_hostname"] = host  # type: ignore[assignment]
         request = httpx.Request("GET", f"{scheme}://{netloc}:{port}{target}", headers=headers,
-                                extensions={"sni_hostname": host} if scheme == "https" else {})
+                                extensions=extensions)
         try:
-            return await self._send(request, url, address, verify=verify)
+            return await self._send(request, url, address, verify=verify, max_bytes=max_bytes)
         except _NETWORK_FAILURES as exc:
             raise _Stop(describe_failure(_cause(exc))) from None
 
-    async def _send(self, request: httpx.Request, url: str, address: str, *,
-                    verify: bool) -> Response:
+    async def _send(self, request: httpx.Request, url: str, address: str, *, verify: bool,
+                    max_bytes: int) -> Response:
         mode = TlsMode.VERIFY if verify else TlsMode.NO_VERIFY
-        # No keep-alive: a pooled connection would carry one host's SNI into another's request.
-        async with httpx.AsyncClient(
-            verify=self.ssl_context_factory(mode), trust_env=False, timeout=self.timeout,
+        # One connection per request: a pooled one would carry one host's SNI into another's.
+        async with httpx.AsyncHTTPTransport(
+            verify=self.ssl_context_factory(mode), trust_env=False,
             limits=httpx.Limits(max_keepalive_connections=0),
-        ) as client:
-            response = await client.send(request, stream=True)
+        ) as transport:
+            response = await transport.handle_async_request(request)
             try:
-                body, truncated = await self._read(response)
+                raw, truncated = await _read_raw(response, max_bytes)
             finally:
                 await response.aclose()
+        headers = _raw_headers(response)
+        body, cut = _inflate(raw, response.headers.get("content-encoding", ""), max_bytes)
         return Response(url=url, address=address, status=response.status_code,
-                        headers=_raw_headers(response), body=body,
-                        truncated=truncated)
+                        headers=headers, body=body, truncated=truncated or cut)
 
-    async def _read(self, response: httpx.Response) -> tuple[bytes, bool]:
-        body = bytearray()
-        async for chunk in response.aiter_bytes():
-            body += chunk
-            if len(body) > self.max_bytes:
-                return bytes(body[: self.max_bytes]), True
-        return bytes(body), False
+
+def _ascii_host(hostname: str) -> str:
+    """An IP literal as written, or a name in the ASCII form DNS and TLS use (IDNA 2008)."""
+    if not hostname:
+        return ""
+    try:
+        return str(ipaddress.ip_address(hostname))
+    except ValueError:
+        return idna.encode(hostname, uts46=True).decode("ascii")
+
+
+async def _read_raw(response: httpx.Response, max_bytes: int) -> tuple[bytes, bool]:
+    body = bytearray()
+    async for chunk in response.stream:  # type: ignore[union-attr]
+        body += chunk
+        if len(body) > max_bytes:
+            return bytes(body[:max_bytes]), True
+    return bytes(body), False
+
+
+def _inflate(raw: bytes, encodings: str, max_bytes: int) -> tuple[bytes, bool]:
+    """Undo gzip or deflate (however often applied) without ever holding more than
+    ``max_bytes`` of output; an encoding this module does not know gives an empty body."""
+    body, cut = raw, False
+    for coding in reversed([c.strip().lower() for c in encodings.split(",") if c.strip()]):
+        if coding == "identity":
+            continue
+        if coding not in ("gzip", "x-gzip", "deflate"):
+            return b"", False
+        inflater = zlib.decompressobj(wbits=47)  # 32 + 15: a gzip or zlib header, found alone
+        try:
+            inflated = inflater.decompress(body, max_bytes)
+        except zlib.error:
+            return b"", False
+        body, cut = inflated, cut or bool(inflater.unconsumed_tail)
+    return body, cut
 
 
 def _raw_headers(response: httpx.Response) -> tuple[tuple[str, str], ...]:

@@ -82,8 +82,9 @@ def parse_hsts(value: str) -> HstsPolicy:
     if len(ages) > 1:
         return HstsPolicy(value, None, "it repeats the max-age directive")
     if not ages[0].isascii() or not ages[0].isdigit():
-        return HstsPolicy(value, None, f'its max-age "{ages[0]}" is not a number of seconds')
-    return HstsPolicy(value, int(ages[0]))
+        return HstsPolicy(value, None, f'its max-age "{ages[0][:40]}" is not a number of seconds')
+    # Beyond 15 digits it is "forever" (and int() refuses thousands of digits).
+    return HstsPolicy(value, int(ages[0]) if len(ages[0]) <= 15 else 10**15)
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ def parse_set_cookie(header: str) -> SetCookie:
         elif key == "samesite":
             samesite = raw.lower() if raw.lower() in ("strict", "lax", "none") else ""
         elif key == "max-age" and re.fullmatch(r"-?\d+", raw):
-            expired = int(raw) <= 0
+            expired = raw.startswith("-") or not raw.strip("0")  # zero or less deletes it
     return SetCookie(header=header.strip(), name=name.strip(), value=value.strip(),
                      secure=secure, httponly=httponly, samesite=samesite, expired=expired)
 

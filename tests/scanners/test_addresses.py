@@ -9,7 +9,13 @@ from collections.abc import Iterable
 import dns.resolver
 import pytest
 
-from scanners.addresses import AddressCheck, BlockReason, blocked_reason, resolve_checked
+from scanners.addresses import (
+    AddressCheck,
+    AllowPrivate,
+    BlockReason,
+    blocked_reason,
+    resolve_checked,
+)
 
 R = BlockReason
 
@@ -144,7 +150,7 @@ class FakeResolver:
 
 
 def _checked(
-    host: str, resolver: FakeResolver, *, allow_private: bool = False
+    host: str, resolver: FakeResolver, *, allow_private: AllowPrivate = False
 ) -> list[AddressCheck]:
     return asyncio.run(
         resolve_checked(host, 443, resolver=resolver, allow_private=allow_private)
@@ -175,6 +181,19 @@ def test_allow_private_lifts_the_block_but_keeps_the_reason() -> None:
     assert _checked("lab.test", resolver, allow_private=True) == [
         AddressCheck("lab.test", 443, "127.0.0.1", R.LOOPBACK, allowed=True),
     ]
+
+
+def test_allow_private_never_lifts_the_metadata_address() -> None:
+    resolver = FakeResolver({("lab.test", "A"): ["169.254.169.254", "10.0.0.5"]})
+    metadata, private = _checked("lab.test", resolver, allow_private=True)
+    assert (metadata.reason, metadata.allowed) == (R.CLOUD_METADATA, False)
+    assert (private.reason, private.allowed) == (R.PRIVATE, True)
+
+
+def test_allow_private_may_lift_only_the_reasons_named() -> None:
+    resolver = FakeResolver({("lab.test", "A"): ["127.0.0.1", "10.0.0.5"]})
+    loopback, private = _checked("lab.test", resolver, allow_private=frozenset({R.LOOPBACK}))
+    assert (loopback.allowed, private.allowed) == (True, False)
 
 
 def test_metadata_address_is_refused() -> None:

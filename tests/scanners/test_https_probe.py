@@ -12,7 +12,7 @@ from scanners import scan
 from scanners.addresses import BlockReason
 from scanners.findings import Finding
 from scanners.https_probe import SiteFacts, TlsFacts, analyse_site, probe_tls, web_hosts
-from scanners.tls import Certificate, ContextFactory, Handshake, OutdatedTls
+from scanners.tls import Certificate, CertProblem, ContextFactory, Handshake, OutdatedTls
 from scanners.web_fetch import Fetch, Response
 from tests.scanners.lab.dns_server import DnsLab, RecordValue
 from tests.scanners.lab.web_server import Page, TlsKind, WebLab, redirect
@@ -230,3 +230,23 @@ def test_nothing_on_plain_http_is_no_missing_redirect() -> None:
                      https=Fetch(f"https://{DOMAIN}/", (Response(f"https://{DOMAIN}/",
                                                                  "192.0.2.10", 200, ()),)))
     assert analyse_site(site, now=NOW) == []
+
+
+def test_a_server_that_speaks_only_tls_1_0_or_1_1_is_unreachable_and_outdated(
+    dns_lab: DnsLab, web_lab: WebLab
+) -> None:
+    report = _scan(dns_lab, web_lab, _sites(web_lab, TlsKind.TLS1_ONLY, www=None))
+    found = _by_id(report)
+    assert set(found) == {"web.https.unreachable", "web.tls.protocol_outdated"}
+    assert re.search(r"negotiated TLSv1(\.1)?, ", found["web.tls.protocol_outdated"].evidence)
+
+
+def test_a_misnamed_certificate_that_also_expired_is_reported_as_both() -> None:
+    site = _site_with_certificate(NOW - dt.timedelta(days=3))
+    tls = TlsFacts(host=DOMAIN, address="192.0.2.10", port=443,
+                   certificate=site.tls.certificate if site.tls else None,
+                   handshake=Handshake("TLSv1.3", "TLS_AES_256_GCM_SHA384", 256),
+                   cert_problem=CertProblem.HOSTNAME_MISMATCH,
+                   cert_error="Hostname mismatch, certificate is not valid for 'clinic.test'.")
+    ids = sorted(f.id for f in analyse_site(SiteFacts(DOMAIN, tls=tls), now=NOW))
+    assert ids == ["web.cert.expired", "web.cert.hostname_mismatch"]

@@ -145,3 +145,19 @@ def test_link_ranking_puts_phi_pages_first_drops_off_site_and_caps_at_ten() -> N
     assert all(link.startswith("https://") and not link.endswith(".pdf") for link in links)
     assert HOME not in links
     assert links[4:] == [f"https://www.vendor.example/news/{n}" for n in range(6)]
+
+
+def test_urls_that_are_no_urls_are_skipped() -> None:
+    html = ('<script src="http://[::1"></script><a href="http://[x">broken</a>'
+            '<a href="/login">Sign in</a>')
+    assert detect_trackers(HOME, html) == []
+    assert rank_links(HOME, html) == ["https://www.vendor.example/login"]
+
+
+def test_only_the_first_2048_characters_of_a_url_are_read() -> None:
+    # A megabyte of URL would only make the patterns slow; real tracker URLs are short.
+    padding = "x=" + "a" * 3000
+    late = f'<noscript><img src="https://www.facebook.com/tr?{padding}&id=42"></noscript>'
+    early = '<noscript><img src="https://www.facebook.com/tr?id=42&ev=PageView"></noscript>'
+    assert detect_trackers(HOME, late) == []
+    assert [hit.account_id for hit in detect_trackers(HOME, early)] == ["42"]

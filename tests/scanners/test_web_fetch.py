@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 
 import pytest
 
@@ -184,3 +185,89 @@ def test_text_follows_the_charset_the_server_names(fetcher: Fetcher, web_lab: We
     (fetch,) = _fetch(fetcher, "https://clinic.test/")
     assert fetch.final is not None
     assert fetch.final.text() == "Clínica"
+
+
+# --- what a hostile server might send -----------------------------------------------------------
+
+
+def _gzip(data: bytes) -> bytes:
+    return gzip.compress(data, compresslevel=9)
+
+
+def test_a_gzipped_page_is_read(fetcher: Fetcher, web_lab: WebLab) -> None:
+    web_lab.set_page("https://clinic.test/", Page(_gzip(b"<h1>Welcome</h1>"), headers=(
+        ("Content-Type", "text/html"), ("Content-Encoding", "gzip"))))
+    (fetch,) = _fetch(fetcher, "https://clinic.test/")
+    assert fetch.final is not None
+    assert fetch.final.text() == "<h1>Welcome</h1>"
+
+
+def test_a_compression_bomb_is_inflated_no_further_than_the_cap(
+    dns_lab: DnsLab, web_lab: WebLab, web_tls: ContextFactory, fetcher: Fetcher
+) -> None:
+    bomb = _gzip(_gzip(b"\0" * 50_000_000))  # a few kilobytes that would be 50 MB
+    assert len(bomb) < 100_000
+    web_lab.set_page("https://clinic.test/", Page(bomb, headers=(
+        ("Content-Encoding", "gzip, gzip"),)))
+    capped = _fetcher(dns_lab, web_lab, web_tls, allow_private=LOOPBACK_ONLY, max_bytes=100_000)
+    (fetch,) = _fetch(capped, "https://clinic.test/")
+    assert fetch.final is not None
+    assert fetch.final.truncated
+    assert len(fetch.final.body) <= 100_000
+
+
+def test_an_unknown_encoding_gives_an_empty_page_not_garbage(
+    fetcher: Fetcher, web_lab: WebLab
+) -> None:
+    web_lab.set_page("https://clinic.test/", Page(b"\x1b\x00br", headers=(
+        ("Content-Encoding", "br"),)))
+    (fetch,) = _fetch(fetcher, "https://clinic.test/")
+    assert fetch.final is not None
+    assert fetch.final.body == b""
+
+
+@pytest.mark.parametrize(
+    ("location", "error"),
+    [
+        ("http://[x", "the redirect's Location is no URL: 'http://[x'"),
+        ("https://clinic.test:8443/", "port 8443 is not one the scan uses"),
+        ("https://xn--/", "not a URL this scan can fetch"),
+    ],
+)
+def test_a_redirect_to_a_place_no_scan_goes_ends_the_fetch_in_words(
+    fetcher: Fetcher, web_lab: WebLab, location: str, error: str
+) -> None:
+    web_lab.set_page("https://clinic.test/go", redirect(location))
+    (fetch,) = _fetch(fetcher, "https://clinic.test/go")
+    assert fetch.final is None
+    assert error in fetch.error
+    assert len(web_lab.requests) == 1
+
+
+def test_an_international_name_is_asked_for_in_its_ascii_form(
+    fetcher: Fetcher, dns_lab: DnsLab, web_lab: WebLab
+) -> None:
+    dns_lab.set_zones({"xn--bcher-kva.clinic.test": [("A", web_lab.address(TlsKind.GOOD))]})
+    (fetch,) = _fetch(fetcher, "https://bücher.clinic.test/")
+    assert fetch.final is not None
+    assert [r.host for r in web_lab.requests] == ["xn--bcher-kva.clinic.test"]
+
+
+def test_a_charset_that_is_no_text_encoding_falls_back_to_utf8(
+    fetcher: Fetcher, web_lab: WebLab
+) -> None:
+    web_lab.set_page("https://clinic.test/", Page("Clínica", headers=(
+        ("Content-Type", "text/html; charset=idna"),)))
+    (fetch,) = _fetch(fetcher, "https://clinic.test/")
+    assert fetch.final is not None
+    assert fetch.final.text() == "Clínica"
+
+
+def test_a_server_that_stalls_mid_page_is_timed_out(
+    dns_lab: DnsLab, web_lab: WebLab, web_tls: ContextFactory, fetcher: Fetcher
+) -> None:
+    web_lab.set_page("https://clinic.test/", Page("late", body_delay=3.0))
+    quick = _fetcher(dns_lab, web_lab, web_tls, allow_private=LOOPBACK_ONLY)
+    quick.timeout = 0.5
+    (fetch,) = _fetch(quick, "https://clinic.test/")
+    assert (fetch.final, fetch.error) == (None, "timed out")

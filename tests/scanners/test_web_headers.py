@@ -317,3 +317,9 @@ def test_version_disclosure_quotes_every_disclosing_header() -> None:
     disclosed = found["web.server.version_disclosed"]
     assert disclosed.evidence == '"Server: nginx/1.18.0"; "X-Powered-By: PHP/7.4.3"'
     assert "Server, X-Powered-By" in disclosed.detail
+
+
+def test_a_max_age_of_thousands_of_digits_is_forever_not_a_crash() -> None:
+    assert parse_hsts("max-age=" + "9" * 5000).max_age == 10**15
+    assert not parse_set_cookie("sid=1; Max-Age=" + "9" * 5000).expired
+    assert parse_set_cookie("sid=1; Max-Age=-" + "9" * 5000).expired

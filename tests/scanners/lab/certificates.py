@@ -8,8 +8,11 @@ import warnings
 import trustme
 
 
-def server_context(cert: trustme.LeafCert, *, outdated: bool = False) -> ssl.SSLContext:
-    """A server context presenting ``cert``; ``outdated`` also accepts TLS 1.0 and 1.1."""
+def server_context(
+    cert: trustme.LeafCert, *, outdated: bool = False, newest: ssl.TLSVersion | None = None
+) -> ssl.SSLContext:
+    """A server context presenting ``cert``; ``outdated`` also accepts TLS 1.0 and 1.1, and
+    ``newest`` caps the versions it speaks."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     cert.configure_cert(context)
     if outdated:
@@ -19,4 +22,6 @@ def server_context(cert: trustme.LeafCert, *, outdated: bool = False) -> ssl.SSL
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             context.minimum_version = ssl.TLSVersion.TLSv1
+            if newest is not None:
+                context.maximum_version = newest
     return context

@@ -61,6 +61,7 @@ class TlsKind(StrEnum):
     EXPIRED = "expired"  # lab CA, every lab name, expired yesterday
     EXPIRING = "expiring"  # lab CA, every lab name, expires in 10 days
     OUTDATED_TLS = "outdated_tls"  # a good certificate, and TLS 1.0 and 1.1 still accepted
+    TLS1_ONLY = "tls1_only"  # a good certificate, but nothing newer than TLS 1.1
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class Page:
     body: str | bytes = ""
     status: int = 200
     headers: Sequence[tuple[str, str]] = GOOD_HEADERS
+    body_delay: float = 0.0  # seconds between the headers and the body: a stalling server
 
     def encoded(self) -> bytes:
         return self.body.encode() if isinstance(self.body, str) else self.body
@@ -118,6 +120,8 @@ def _contexts(ca: trustme.CA, names: Sequence[str]) -> dict[TlsKind, ssl.SSLCont
         TlsKind.EXPIRING: server_context(ca.issue_cert(
             *names, not_before=now - dt.timedelta(days=80), not_after=now + dt.timedelta(days=10))),
         TlsKind.OUTDATED_TLS: server_context(ca.issue_cert(*names), outdated=True),
+        TlsKind.TLS1_ONLY: server_context(ca.issue_cert(*names), outdated=True,
+                                          newest=ssl.TLSVersion.TLSv1_1),
     }
 
 
@@ -219,5 +223,8 @@ class WebLab(LoopThread):
         body = page.encoded()
         lines = [f"HTTP/1.1 {page.status} Lab", *(f"{k}: {v}" for k, v in page.headers),
                  f"Content-Length: {len(body)}", "Connection: close", "", ""]
-        writer.write("\r\n".join(lines).encode("latin-1") + body)
+        writer.write("\r\n".join(lines).encode("latin-1"))
+        await writer.drain()
+        await asyncio.sleep(page.body_delay)
+        writer.write(body)
         await writer.drain()
