@@ -23,6 +23,7 @@ from riskapp.database import configure_sqlite
 from riskapp.demo.cli import demo_cli
 from riskapp.extensions import csrf, db, login_manager
 from riskapp.migrate import db_cli
+from riskapp.questionnaires.cli import questionnaires_cli
 from riskapp.vendors.cli import vendors_cli
 from riskapp.vendors.views import bp as vendors_bp
 
@@ -92,7 +93,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for group in (db_cli, users_cli, audit_cli, vendors_cli, demo_cli):
+    for group in (db_cli, users_cli, audit_cli, vendors_cli, demo_cli, questionnaires_cli):
         app.cli.add_command(group)
 
 

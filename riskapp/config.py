@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = True
     mail_from: str = "riskapp@localhost"
+    questionnaires_dir: Path = Field(
+        default=Path(__file__).resolve().parents[1] / "questionnaires",
+        description="Folder of questionnaire YAML files (banks in its banks/ folder)",
+    )
 
     def to_flask_config(self) -> dict[str, Any]:
         """Return these settings under the upper-case keys Flask and its extensions read."""
