@@ -11,6 +11,7 @@ export FLASK_APP := riskapp
 
 run: install
 	$(BIN)/flask db upgrade
+	-$(BIN)/flask questionnaires publish
 	$(BIN)/flask demo load
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --timeout 120 \
 		--access-logfile - wsgi:app

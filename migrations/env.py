@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 from riskapp.accounts import models as _accounts  # noqa: F401
 from riskapp.audit import models as _audit  # noqa: F401
 from riskapp.database import Base, UTCDateTime
+from riskapp.questionnaires import models as _questionnaires  # noqa: F401
 from riskapp.vendors import models as _vendors  # noqa: F401
 
 config = context.config

@@ -48,12 +48,14 @@ class Permission(enum.StrEnum):
     VENDORS_EDIT = "vendors.edit"
     USERS_MANAGE = "users.manage"
     AUDIT_VIEW = "audit.view"
+    QUESTIONNAIRES_VIEW = "questionnaires.view"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.OFFICER: frozenset({Permission.VENDORS_VIEW, Permission.VENDORS_EDIT}),
-    Role.VIEWER: frozenset({Permission.VENDORS_VIEW}),
+    Role.OFFICER: frozenset({Permission.VENDORS_VIEW, Permission.VENDORS_EDIT,
+                             Permission.QUESTIONNAIRES_VIEW}),
+    Role.VIEWER: frozenset({Permission.VENDORS_VIEW, Permission.QUESTIONNAIRES_VIEW}),
 }
 
 

@@ -24,6 +24,7 @@ from riskapp.demo.cli import demo_cli
 from riskapp.extensions import csrf, db, login_manager
 from riskapp.migrate import db_cli
 from riskapp.questionnaires.cli import questionnaires_cli
+from riskapp.questionnaires.views import bp as questionnaires_bp
 from riskapp.vendors.cli import vendors_cli
 from riskapp.vendors.views import bp as vendors_bp
 
@@ -88,7 +89,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    for blueprint in (auth_bp, users_bp, audit_bp, dashboard_bp, vendors_bp):
+    for blueprint in (auth_bp, users_bp, audit_bp, dashboard_bp, vendors_bp, questionnaires_bp):
         app.register_blueprint(blueprint)
 
 

@@ -45,6 +45,9 @@ WHO_MAY = {
     "users.reset_password": ADMINS,
     "audit.index": ADMINS,
     "audit.export_csv": ADMINS,
+    "questionnaires.index": SIGNED_IN,
+    "questionnaires.detail": SIGNED_IN,
+    "questionnaires.preview": SIGNED_IN,
 }
 
 
@@ -62,6 +65,7 @@ def concrete_url(rule: str, vendor: Vendor, user: User) -> str:
         rule.replace("<int:vendor_id>", str(vendor.id))
         .replace("<int:user_id>", str(user.id))
         .replace("<path:filename>", "css/app.css")
+        .replace("<questionnaire_id>", "email-vendor")
     )
 
 

@@ -1,4 +1,4 @@
-"""``flask questionnaires``: check the YAML definitions."""
+"""``flask questionnaires``: check the YAML definitions and publish them."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from riskapp.database import db
+from riskapp.questionnaires import schema, services
 from riskapp.questionnaires.loader import load_directory, load_file
 
-questionnaires_cli = AppGroup("questionnaires", help="Check questionnaire definitions.")
+questionnaires_cli = AppGroup("questionnaires", help="Check and publish questionnaire definitions.")
 
 
 @questionnaires_cli.command("check")
@@ -32,3 +34,34 @@ def check_command(path: Path | None) -> None:
                    f"{len(questionnaire.sections)} sections")
     if errors:
         raise click.ClickException(f"{len(errors)} problem(s) found")
+
+
+@questionnaires_cli.command("publish")
+@click.argument("path", required=False, type=click.Path(exists=True, file_okay=False,
+                                                        path_type=Path))
+def publish_command(path: Path | None) -> None:
+    """Publish every sound questionnaire in the folder as the version assessments are sent with.
+
+    A version already published with the same content is left alone; one published with
+    other content is refused, so the file needs a new version.
+    """
+    loaded = load_directory(path or Path(current_app.config["QUESTIONNAIRES_DIR"]))
+    for error in loaded.errors:
+        click.echo(str(error), err=True)
+    results = services.publish_library(loaded, actor=None)
+    db.session.commit()
+    for result in results:
+        click.echo(f"{result.outcome:<9} {result.message}",
+                   err=result.outcome is services.Outcome.REFUSED)
+    refused = [r for r in results if r.outcome is services.Outcome.REFUSED]
+    if loaded.errors or refused:
+        raise click.ClickException(
+            f"{len(loaded.errors)} problem(s) in the definitions, {len(refused)} refused")
+
+
+@questionnaires_cli.command("schema")
+def schema_command() -> None:
+    """Write schema.json (the JSON Schema editors use) into the questionnaires folder."""
+    target = Path(current_app.config["QUESTIONNAIRES_DIR"]) / schema.SCHEMA_FILE
+    target.write_text(schema.json_schema_text(), encoding="utf-8")
+    click.echo(f"wrote {target}")

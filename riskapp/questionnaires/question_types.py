@@ -20,10 +20,19 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import pycountry
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic import BaseModel as _BaseModel
+from wtforms import SelectChoice
 from wtforms import fields as wtf
 from wtforms.fields.core import UnboundField
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from riskapp.questionnaires.conditions import ConditionError, parse
 
@@ -31,6 +40,8 @@ Severity = Literal["info", "low", "medium", "high", "critical"]
 SEVERITY_RANK: dict[str, int] = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 MAX_POINTS = 10.0
 COUNTRY_CODES: dict[str, str] = {c.alpha_2: c.name for c in pycountry.countries}
+_COUNTRY_CHOICES = [SelectChoice(code, name)
+                    for code, name in sorted(COUNTRY_CODES.items(), key=lambda item: item[1])]
 
 
 class Model(_BaseModel):
@@ -63,7 +74,12 @@ QuestionId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 ChoiceId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
 Points = Annotated[float, Field(ge=0, le=MAX_POINTS)]
 IsoDate = Annotated[str, AfterValidator(_iso_date)]
-TextList = Annotated[list[str], BeforeValidator(_listed)]
+# One text or a list of them (``citation: 45 CFR 164.312(d)`` or a list of citations).
+TextList = Annotated[
+    list[str], BeforeValidator(_listed),
+    WithJsonSchema({"anyOf": [{"type": "string"},
+                              {"type": "array", "items": {"type": "string"}}]}),
+]
 
 
 class Finding(Model):
@@ -218,7 +234,7 @@ class SingleChoice(ChoiceQuestion):
         return Risk(choice.points or 0.0, self._max(), choice.text, choice.finding)
 
     def form_field(self, **kwargs: Any) -> UnboundField:
-        return wtf.RadioField(choices=[(c.id, c.text) for c in self.choices],
+        return wtf.RadioField(choices=[SelectChoice(c.id, c.text) for c in self.choices],
                               validate_choice=False, **kwargs)
 
 
@@ -268,8 +284,9 @@ class MultipleChoice(ChoiceQuestion):
         return Risk(score, top, self.describe(value), finding)
 
     def form_field(self, **kwargs: Any) -> UnboundField:
-        return wtf.SelectMultipleField(choices=[(c.id, c.text) for c in self.choices],
-                                       validate_choice=False, **kwargs)
+        return wtf.SelectMultipleField(choices=[SelectChoice(c.id, c.text) for c in self.choices],
+                                       validate_choice=False, widget=ListWidget(),
+                                       option_widget=CheckboxInput(), **kwargs)
 
 
 class _Text(Question):
@@ -466,8 +483,7 @@ class Countries(Question):
         return ", ".join(COUNTRY_CODES.get(code, code) for code in codes)
 
     def form_field(self, **kwargs: Any) -> UnboundField:
-        return wtf.SelectMultipleField(choices=sorted(COUNTRY_CODES.items(), key=lambda c: c[1]),
-                                       validate_choice=False, **kwargs)
+        return wtf.SelectMultipleField(choices=_COUNTRY_CHOICES, validate_choice=False, **kwargs)
 
 
 class File(Question):

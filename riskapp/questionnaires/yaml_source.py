@@ -108,6 +108,10 @@ def load_yaml(text: str, file: str) -> Document:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
         raise SourceError(file, Position.of(exc.problem_mark), _yaml_problem(exc)) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, e.g. a bell
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise SourceError(file, _offset_position(text, exc.position),
+                          f"character U+{code:04X} is not allowed in YAML") from None
     except yaml.YAMLError as exc:
         raise SourceError(file, Position(1, 1), f"not valid YAML: {exc}") from None
     if node is None:
@@ -118,6 +122,11 @@ def load_yaml(text: str, file: str) -> Document:
     except yaml.MarkedYAMLError as exc:  # a tag the safe loader does not build
         raise SourceError(file, Position.of(exc.problem_mark), _yaml_problem(exc)) from None
     return Document(file, data, document.values, document.keys)
+
+
+def _offset_position(text: str, offset: int) -> Position:
+    before = text[:offset]
+    return Position(before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1)
 
 
 def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
@@ -148,8 +157,15 @@ def _check_events(text: str, file: str) -> None:
             depth -= 1
 
 
+_PLAIN_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
+
+
 def _build(node: yaml.Node, path: Path, document: Document, loader: _Loader) -> Any:
     document.values[path] = Position.of(node.start_mark)
+    if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
+        raise SourceError(document.file, Position.of(node.start_mark),
+                          f"tags like {node.tag.replace('tag:yaml.org,2002:', '!!')} are not "
+                          "accepted")
     if isinstance(node, yaml.MappingNode):
         return _build_mapping(node, path, document, loader)
     if isinstance(node, yaml.SequenceNode):
