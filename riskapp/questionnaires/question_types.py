@@ -131,13 +131,18 @@ class Rule(Model):
 
 @dataclass(frozen=True)
 class Risk:
-    """How risky one answer is: ``points`` of ``max_points``, the answer in words, and the
-    finding it raises, if any."""
+    """How risky one answer is: ``points`` from 0 (the answer hoped for) to 10 (the worst
+    any answer can be), the answer in words, and the finding it raises, if any. Points are
+    absolute, not relative to the question's own worst choice: a question whose worst answer
+    is worth 5 can never count for more than half its weight."""
 
     points: float
-    max_points: float
     answer: str
     finding: Finding | None = None
+
+    @property
+    def ratio(self) -> float:
+        return min(self.points, MAX_POINTS) / MAX_POINTS
 
 
 # --- the types -----------------------------------------------------------------------------------
@@ -211,9 +216,6 @@ class ChoiceQuestion(Question):
     def choice(self, choice_id: str) -> Choice | None:
         return next((choice for choice in self.choices if choice.id == choice_id), None)
 
-    def _max(self) -> float:
-        return max((choice.points or 0.0) for choice in self.choices)
-
     def describe(self, value: Any) -> str:
         ids = value if isinstance(value, list) else [value]
         return ", ".join(c.text if (c := self.choice(str(i))) else str(i) for i in ids)
@@ -231,7 +233,7 @@ class SingleChoice(ChoiceQuestion):
         choice = self.choice(str(value))
         if not self.is_scored() or choice is None:
             return None
-        return Risk(choice.points or 0.0, self._max(), choice.text, choice.finding)
+        return Risk(choice.points or 0.0, choice.text, choice.finding)
 
     def form_field(self, **kwargs: Any) -> UnboundField:
         return wtf.RadioField(choices=[SelectChoice(c.id, c.text) for c in self.choices],
@@ -273,15 +275,10 @@ class MultipleChoice(ChoiceQuestion):
         if not self.is_scored() or not picked:
             return None
         points = [c.points or 0.0 for c in picked]
-        if self.scoring == "sum":
-            score, worst = min(sum(points), MAX_POINTS), sum(c.points or 0 for c in self.choices)
-            top = min(worst, MAX_POINTS)
-        else:
-            score = max(points) if self.scoring == "worst" else min(points)
-            top = self._max()
+        combine = {"sum": sum, "worst": max, "best": min}[self.scoring]
         findings = [c.finding for c in picked if c.finding is not None]
         finding = max(findings, key=lambda f: SEVERITY_RANK[f.severity], default=None)
-        return Risk(score, top, self.describe(value), finding)
+        return Risk(min(combine(points), MAX_POINTS), self.describe(value), finding)
 
     def form_field(self, **kwargs: Any) -> UnboundField:
         return wtf.SelectMultipleField(choices=[SelectChoice(c.id, c.text) for c in self.choices],
@@ -332,7 +329,7 @@ def _band_risk(bands: Sequence[Band], measure: float, answer: str) -> Risk | Non
     if not bands:
         return None
     band = next((b for b in bands if b.max is None or measure <= b.max), bands[-1])
-    return Risk(band.points, max(b.points for b in bands), answer, band.finding)
+    return Risk(band.points, answer, band.finding)
 
 
 def _bands_in_order(bands: Sequence[Band]) -> None:
@@ -475,8 +472,7 @@ class Countries(Question):
             return None
         elsewhere = [code for code in value if code not in self.outside.countries]
         finding = self.outside.finding if elsewhere else None
-        return Risk(self.outside.points if elsewhere else 0.0, self.outside.points,
-                    self.describe(value), finding)
+        return Risk(self.outside.points if elsewhere else 0.0, self.describe(value), finding)
 
     def describe(self, value: Any) -> str:
         codes = value if isinstance(value, list) else []

@@ -1,7 +1,7 @@
 """Score a set of answers: risk from 0 (every answer the one hoped for) to 100, explained.
 
-Each shown, scored question gives a risk between 0 and 1: the chosen answer's points over the
-question's highest points (risk points: 0 is the answer hoped for, 10 the worst). A section's
+Each shown, scored question gives a risk between 0 and 1: the chosen answer's points over 10
+(risk points: 0 is the answer hoped for, 10 the worst any answer can be). A section's
 risk is the weighted mean of its questions' risks, and the questionnaire's is the weighted
 mean of its sections', times 100. Not-applicable answers follow the question's policy
 (excluded, met or unmet); questions left unanswered are left out and listed. Every question's
@@ -49,7 +49,7 @@ class RaisedFinding:
 class Contribution:
     """One question's part in the score.
 
-    :param risk: the answer's risk, 0 to 1 (its points over the question's highest).
+    :param risk: the answer's risk, 0 to 1 (its points over 10).
     :param share: the points of the 0-100 score this answer accounts for.
     """
 
@@ -115,10 +115,6 @@ def _risk_of(question: Question, value: object, today: dt.date) -> Risk | None:
     return question.risk(value)
 
 
-def _ratio(risk: Risk) -> float:
-    return risk.points / risk.max_points if risk.max_points else 0.0
-
-
 def _group_risks(group: Group, rows: object, env: Mapping[str, object], today: dt.date
                  ) -> tuple[list[tuple[Question, Risk, str]], list[RaisedFinding]]:
     """Each scored row question's worst risk over the rows (with the row that gave it), and
@@ -140,7 +136,7 @@ def _group_risks(group: Group, rows: object, env: Mapping[str, object], today: d
             if risk is None:
                 continue
             held = worst.get(question.id)
-            if held is None or _ratio(risk) > _ratio(held[1]):
+            if held is None or risk.ratio > held[1].ratio:
                 worst[question.id] = (question, risk, label)
             raised += _findings_of(question, risk, label)
     return list(worst.values()), raised
@@ -189,14 +185,14 @@ def _score_question(question: Question, answer: Answer | None, seen: Visibility,
         worst, raised = _group_risks(question, answer.value, seen.env, today)
         for sub, risk, row in worst:
             if sub.weight and question.weight:
-                tally.add(sub, _ratio(risk), question.weight * sub.weight,
+                tally.add(sub, risk.ratio, question.weight * sub.weight,
                           f"{risk.answer} ({row})")
         return raised
     risk = _risk_of(question, answer.value, today)
     if risk is None:
         return []
     if question.weight:
-        tally.add(question, _ratio(risk), question.weight, risk.answer)
+        tally.add(question, risk.ratio, question.weight, risk.answer)
     return _findings_of(question, risk)
 
 

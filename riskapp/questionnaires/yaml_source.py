@@ -171,6 +171,10 @@ def _build(node: yaml.Node, path: Path, document: Document, loader: _Loader) -> 
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, (*path, index), document, loader)
                 for index, item in enumerate(node.value)]
+    return _scalar(node, document, loader)
+
+
+def _scalar(node: yaml.Node, document: Document, loader: _Loader) -> Any:
     try:
         value = loader.construct_object(node)
     except ValueError as exc:  # a scalar that looks like a date or number but is not one
@@ -188,9 +192,9 @@ def _build_mapping(node: yaml.MappingNode, path: Path, document: Document,
         where = Position.of(key_node.start_mark)
         if not isinstance(key_node, yaml.ScalarNode):
             raise SourceError(document.file, where, "a key must be plain text")
-        key = str(loader.construct_object(key_node))
-        if key == "<<":
+        if key_node.tag == "tag:yaml.org,2002:merge" or key_node.value == "<<":
             raise SourceError(document.file, where, "merge keys (<<) are not accepted")
+        key = str(_scalar(key_node, document, loader))
         if key in result:
             first = document.keys[(*path, key)]
             raise SourceError(document.file, where,
