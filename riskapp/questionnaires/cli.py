@@ -10,7 +10,8 @@ from flask.cli import AppGroup
 
 from riskapp.database import db
 from riskapp.questionnaires import schema, services
-from riskapp.questionnaires.loader import load_directory, load_file
+from riskapp.questionnaires.definition import Questionnaire
+from riskapp.questionnaires.loader import BANK_FOLDER, load_directory, load_file
 
 questionnaires_cli = AppGroup("questionnaires", help="Check and publish questionnaire definitions.")
 
@@ -29,11 +30,18 @@ def check_command(path: Path | None) -> None:
     for error in errors:
         click.echo(str(error), err=True)
     for questionnaire in loaded:
-        count = len(questionnaire.by_id)
-        click.echo(f"ok  {questionnaire.id} {questionnaire.version}: {count} questions in "
-                   f"{len(questionnaire.sections)} sections")
+        click.echo(f"ok  {_described(questionnaire, is_bank=path.parent.name == BANK_FOLDER)}")
     if errors:
         raise click.ClickException(f"{len(errors)} problem(s) found")
+
+
+def _described(questionnaire: Questionnaire, *, is_bank: bool = False) -> str:
+    rows = sum(len(group.questions) for group in questionnaire.groups())
+    in_rows = f" (and {rows} in group rows)" if rows else ""
+    name = f"bank {questionnaire.id}" if is_bank else \
+        f"{questionnaire.id} {questionnaire.version}"
+    return (f"{name}: {len(questionnaire.by_id)} questions{in_rows} in "
+            f"{len(questionnaire.sections)} sections")
 
 
 @questionnaires_cli.command("publish")

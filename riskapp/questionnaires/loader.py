@@ -72,10 +72,26 @@ def load_directory(directory: Path) -> Library:
 def load_file(path: Path) -> tuple[Questionnaire | None, list[SourceError]]:
     """Load one questionnaire file, with the banks of the folder it sits in."""
     errors: list[SourceError] = []
+    if path.parent.name == BANK_FOLDER:
+        return _check_bank(path, errors), errors
     banks = _load_banks(path.parent / BANK_FOLDER, errors)
-    if path.parent.name == BANK_FOLDER:  # checking a bank on its own
-        return None, errors
     return _load_questionnaire(path, banks, errors), errors
+
+
+def _check_bank(path: Path, errors: list[SourceError]) -> Questionnaire | None:
+    """A bank checked on its own, as a questionnaire of just its sections, so its ids and
+    conditions are checked as they will be wherever it is included."""
+    document = _read(path, errors)
+    model = _validate(BankFile, document, errors) if document else None
+    if model is None or document is None:
+        return None
+    as_questionnaire = Questionnaire(id=model.bank, title=model.title, version="0.0.0",
+                                     sections=model.sections)
+    sources = [SectionSource(document, ("sections", index))
+               for index in range(len(model.sections))]
+    problems = check_questionnaire(as_questionnaire, sources)
+    errors.extend(problems)
+    return None if problems else as_questionnaire
 
 
 def _first_line() -> Position:

@@ -403,6 +403,8 @@ class Date(Question):
             return [f"enter {self.min} or later"]
         if self.max and str(value) > self.max:
             return [f"enter {self.max} or earlier"]
+        if self.age_bands and dt.date.fromisoformat(str(value)) > dt.date.today():
+            return ["enter a date that has passed"]  # an age cannot be negative
         return []
 
     def risk(self, value: Any, today: dt.date | None = None) -> Risk | None:

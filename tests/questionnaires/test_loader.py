@@ -179,3 +179,14 @@ def test_a_snapshot_reads_back_as_the_same_definition(example: Questionnaire) ->
     copy = Questionnaire.model_validate(example.snapshot())
     assert copy == example
     assert copy.content_hash == example.content_hash
+
+
+def test_a_bank_checked_alone_has_its_conditions_checked(tmp_path: Path) -> None:
+    folder = _folder(tmp_path)
+    bank = folder / "banks" / "baa-and-contract.yaml"
+    bank.write_text(bank.read_text().replace("        required: true\n",
+                                             "        required: true\n        show_if: baa == 1\n"))
+    questionnaire, errors = load_file(bank)
+    assert questionnaire is None
+    assert [str(e).replace(f"{folder}/", "") for e in errors] == [
+        "banks/baa-and-contract.yaml:12:18: show_if: no question 'baa'"]
