@@ -35,11 +35,23 @@ from riskapp.questionnaires.yaml_source import Document, Path, SourceError
 
 
 @dataclass(frozen=True)
-class SectionSource:
-    """Where a section was written: its document and its path in it."""
+class IncludeSource:
+    """The ``include`` a bank's section came in by, and the condition written on it."""
 
     document: Document
     path: Path
+    show_if: str | None
+
+
+@dataclass(frozen=True)
+class SectionSource:
+    """Where a section was written: its document, its path in it, and its condition as
+    written there (an include's condition is added to it when the bank is included)."""
+
+    document: Document
+    path: Path
+    show_if: str | None = None
+    include: IncludeSource | None = None
 
 
 @dataclass(frozen=True)
@@ -65,14 +77,19 @@ def check_questionnaire(
     questionnaire: Questionnaire, sources: Sequence[SectionSource]
 ) -> list[SourceError]:
     errors: list[SourceError] = []
+    includes_checked: set[Path] = set()
     errors += _duplicate_sections(questionnaire.sections, sources)
     everything = _all_questions(questionnaire.sections)
     seen: dict[str, Question] = {}
     first_place: dict[str, _Place] = {}
     for section, source in zip(questionnaire.sections, sources, strict=True):
-        here = _Place(source.document, source.path)
-        errors += _condition_errors(section.show_if, here, ("show_if",),
-                                    _Scope(dict(seen), everything), required=False)
+        scope = _Scope(dict(seen), everything)
+        if source.include is not None and source.include.path not in includes_checked:
+            includes_checked.add(source.include.path)  # once, not once per bank section
+            included = _Place(source.include.document, source.include.path)
+            errors += _condition_errors(source.include.show_if, included, ("show_if",), scope)
+        errors += _condition_errors(source.show_if, _Place(source.document, source.path),
+                                    ("show_if",), scope)
         for index, question in enumerate(section.questions):
             place = _Place(source.document, (*source.path, "questions", index))
             if question.id in first_place:

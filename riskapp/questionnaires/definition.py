@@ -43,9 +43,12 @@ class Section(Model):
 
 
 class Include(Model):
-    """``- include: baa-and-contract``: every section of that bank, in its order."""
+    """``- include: baa-and-contract``: every section of that bank, in its order; with
+    ``show_if``, only when the condition holds (a vendor that never touches PHI is not asked
+    about its BAA)."""
 
     include: FileId
+    show_if: ConditionText | None = None
 
 
 def _section_or_include(value: Any) -> str:

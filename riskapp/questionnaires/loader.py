@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from riskapp.questionnaires.checks import SectionSource, check_questionnaire
+from riskapp.questionnaires.checks import IncludeSource, SectionSource, check_questionnaire
 from riskapp.questionnaires.definition import (
     BankFile,
     Include,
@@ -87,8 +87,8 @@ def _check_bank(path: Path, errors: list[SourceError]) -> Questionnaire | None:
         return None
     as_questionnaire = Questionnaire(id=model.bank, title=model.title, version="0.0.0",
                                      sections=model.sections)
-    sources = [SectionSource(document, ("sections", index))
-               for index in range(len(model.sections))]
+    sources = [SectionSource(document, ("sections", index), section.show_if)
+               for index, section in enumerate(model.sections)]
     problems = check_questionnaire(as_questionnaire, sources)
     errors.extend(problems)
     return None if problems else as_questionnaire
@@ -156,7 +156,7 @@ def _load_questionnaire(path: Path, banks: dict[str, _Bank],
     for index, entry in enumerate(model.sections):
         if isinstance(entry, Section):
             sections.append(entry)
-            sources.append(SectionSource(document, ("sections", index)))
+            sources.append(SectionSource(document, ("sections", index), entry.show_if))
             continue
         bank = banks.get(entry.include)
         if bank is None:
@@ -164,15 +164,25 @@ def _load_questionnaire(path: Path, banks: dict[str, _Bank],
                                          f"no bank '{entry.include}' in {BANK_FOLDER}/"
                                          f"{_suggest(entry.include, banks)}"))
             return None
+        included = IncludeSource(document, ("sections", index), entry.show_if)
         for bank_index, section in enumerate(bank.model.sections):
-            sections.append(section)
-            sources.append(SectionSource(bank.document, ("sections", bank_index)))
+            sections.append(_under(section, entry.show_if))
+            sources.append(SectionSource(bank.document, ("sections", bank_index),
+                                         section.show_if, included))
     questionnaire = Questionnaire(
         id=model.id, title=model.title, version=model.version, description=model.description,
         applies_to=model.applies_to, sections=sections, attestation=model.attestation)
     problems = check_questionnaire(questionnaire, sources)
     errors.extend(problems)
     return None if problems else questionnaire
+
+
+def _under(section: Section, condition: str | None) -> Section:
+    """A bank's section as included: shown only when the include's condition holds too."""
+    if condition is None:
+        return section
+    combined = condition if section.show_if is None else f"({condition}) and ({section.show_if})"
+    return section.model_copy(update={"show_if": combined})
 
 
 # --- pydantic's errors in a privacy officer's words --------------------------------------------

@@ -333,8 +333,10 @@ def _band_risk(bands: Sequence[Band], measure: float, answer: str) -> Risk | Non
 
 
 def _bands_in_order(bands: Sequence[Band]) -> None:
+    if not bands:
+        return
     limits = [band.max for band in bands]
-    if limits and limits[-1] is not None:
+    if limits[-1] is not None:
         raise ValueError("the last band must have no max, so every answer falls in a band")
     finite = [limit for limit in limits[:-1] if limit is not None]
     if len(finite) != len(limits) - 1 or finite != sorted(set(finite)):

@@ -124,6 +124,15 @@ def load_yaml(text: str, file: str) -> Document:
     return Document(file, data, document.values, document.keys)
 
 
+_TAG_WORDS = {"timestamp": "a date", "int": "a whole number", "float": "a number",
+              "bool": "true or false"}
+
+
+def _tag_name(tag: str) -> str:
+    name = tag.replace("tag:yaml.org,2002:", "")
+    return _TAG_WORDS.get(name, name or "a value")
+
+
 def _offset_position(text: str, offset: int) -> Position:
     before = text[:offset]
     return Position(before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1)
@@ -177,9 +186,12 @@ def _build(node: yaml.Node, path: Path, document: Document, loader: _Loader) -> 
 def _scalar(node: yaml.Node, document: Document, loader: _Loader) -> Any:
     try:
         value = loader.construct_object(node)
-    except ValueError as exc:  # a scalar that looks like a date or number but is not one
+    except (ValueError, IndexError, KeyError, AttributeError, TypeError) as exc:
+        # A scalar that looks like a date or a number but is not one, or an explicit tag
+        # (!!int, !!bool, !!timestamp) over text it cannot read: PyYAML raises all of these.
         raise SourceError(document.file, Position.of(node.start_mark),
-                          f"cannot read {node.value!r}: {exc}") from None
+                          f"cannot read {str(node.value)[:80]!r} as {_tag_name(node.tag)}"
+                          ) from exc
     if isinstance(value, dt.date):  # dates stay text, as written: the models parse them
         return value.isoformat()
     return value
