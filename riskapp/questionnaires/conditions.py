@@ -17,8 +17,9 @@ Grammar, loosest binding first::
     operand := NUMBER | STRING | "true" | "false" | NAME | NAME "(" args ")" | "[" items "]"
              | "(" expr ")"
 
-An unanswered question is ``None``: it equals nothing but ``None``, is in nothing and is
-neither greater nor smaller than anything, so a condition about it is simply false.
+An unanswered question is ``None``: it equals nothing but ``None`` (so ``q != "no"`` holds
+until ``q`` is answered "no": a question or bank behind it is shown until the answer rules it
+out), is in nothing, and is neither greater nor smaller than anything.
 """
 
 from __future__ import annotations
