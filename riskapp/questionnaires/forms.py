@@ -90,11 +90,15 @@ def _form_value(question: Question, value: Any) -> Any:
     return value
 
 
+def _text(data: str | None) -> str:
+    """Typed text, trimmed, with line breaks written one way (browsers send CRLF)."""
+    return (data or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
 def _answer_value(question: Question, data: Any) -> Any:
     """What the field holds as an answer value (JSON: no Decimal, no date objects)."""
     if isinstance(data, str):
-        data = data.replace("\r\n", "\n").strip()
-        return data or None
+        return _text(data) or None
     if isinstance(data, decimal.Decimal):
         number = float(data)
         return int(number) if number.is_integer() else number
@@ -122,9 +126,8 @@ def answers_from_form(sections: Sequence[Section], form: FlaskForm,
             if question.not_applicable is not None else False
         reason = form[question.id + REASON_SUFFIX].data if not_applicable else ""
         result[question.id] = Answer(
-            value=value, not_applicable=not_applicable, reason=(reason or "").strip(),
-            comment=(form[question.id + COMMENT_SUFFIX].data or "").strip(),
-            evidence=before.evidence)
+            value=value, not_applicable=not_applicable, reason=_text(reason),
+            comment=_text(form[question.id + COMMENT_SUFFIX].data), evidence=before.evidence)
     return result
 
 
