@@ -15,6 +15,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from riskapp.questionnaires.conditions import (
+    Call,
+    ListOf,
+    Literal,
+    Name,
     Node,
     choice_tests,
     evaluate,
@@ -183,6 +187,8 @@ def _condition_errors(
     if text is None:
         return []
     tree = parse(text)  # the model already refused conditions that do not parse
+    if (not_a_test := _not_a_test(tree, text)) is not None:
+        return [place.error(f"{keys[0]}: {not_a_test}", *keys)]
     errors = [place.error(f"{keys[0]}: {message}", *keys)
               for message in _name_problems(tree, scope, own)]
     errors += [place.error(f"{keys[0]}: {message}", *keys)
@@ -191,6 +197,19 @@ def _condition_errors(
         never = "so this required question is never asked" if required else "so it never applies"
         errors.append(place.error(f"{keys[0]}: '{text}' can never hold, {never}", *keys))
     return errors
+
+
+def _not_a_test(tree: Node, text: str) -> str | None:
+    """Why a condition that is a bare value (``mfa``, ``count(rows)``, ``"yes"``) can never be
+    true or false the way its writer meant, or ``None`` when it is a real test."""
+    if isinstance(tree, Name):
+        return f"'{text}' is a question, not a condition; compare it, e.g. {text} == \"yes\""
+    if isinstance(tree, Call) and tree.function == "count":
+        return f"'{text}' is a number, not a condition; compare it, e.g. {text} > 0"
+    if isinstance(tree, ListOf) or (isinstance(tree, Literal)
+                                    and not isinstance(tree.value, bool)):
+        return f"'{text}' is a value, not a condition"
+    return None
 
 
 def _name_problems(tree: Node, scope: _Scope, own: str | None) -> Iterator[str]:

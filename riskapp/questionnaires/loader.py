@@ -203,7 +203,12 @@ def _data_path(data: Any, loc: Sequence[str | int]) -> tuple[DataPath, list[str 
     """The part of ``loc`` that exists in the data, and the model path (union tags kept)."""
     path: list[str | int] = []
     current = data
+    previous: str | int | None = None
     for part in loc:
+        tag = isinstance(previous, int) and isinstance(part, str) and part in _UNION_TAGS
+        previous = part
+        if tag:
+            continue  # pydantic names the union member after the list index; not a key
         in_mapping = isinstance(current, dict) and part in current
         in_list = isinstance(current, list) and isinstance(part, int) and part < len(current)
         if in_mapping or in_list:
@@ -238,8 +243,8 @@ def _keys_allowed(root: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
         if part in _UNION_TAGS:
             candidates = [_UNION_TAGS[part]]
             continue
-        found = [m for model in candidates if part in model.model_fields
-                 for m in _unwrap(model.model_fields[part].annotation)]
+        found = [m for model in candidates for name, field in model.model_fields.items()
+                 if part in (name, field.alias) for m in _unwrap(field.annotation)]
         candidates = found or candidates
     keys = {field.alias or name for model in candidates for name, field in
             model.model_fields.items()}

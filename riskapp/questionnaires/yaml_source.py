@@ -183,7 +183,15 @@ def _build(node: yaml.Node, path: Path, document: Document, loader: _Loader) -> 
     return _scalar(node, document, loader)
 
 
+_SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in
+                        ("str", "int", "float", "bool", "null", "timestamp"))
+
+
 def _scalar(node: yaml.Node, document: Document, loader: _Loader) -> Any:
+    if node.tag not in _SCALAR_TAGS:
+        raise SourceError(document.file, Position.of(node.start_mark),
+                          f"tags like {node.tag.replace('tag:yaml.org,2002:', '!!')} are not "
+                          "accepted")
     try:
         value = loader.construct_object(node)
     except (ValueError, IndexError, KeyError, AttributeError, TypeError) as exc:
@@ -206,7 +214,11 @@ def _build_mapping(node: yaml.MappingNode, path: Path, document: Document,
             raise SourceError(document.file, where, "a key must be plain text")
         if key_node.tag == "tag:yaml.org,2002:merge" or key_node.value == "<<":
             raise SourceError(document.file, where, "merge keys (<<) are not accepted")
-        key = str(_scalar(key_node, document, loader))
+        raw_key = _scalar(key_node, document, loader)
+        if raw_key is None or isinstance(raw_key, bool):
+            raise SourceError(document.file, where, f"'{key_node.value}' cannot be a key: "
+                                                    "quote it if it is meant as text")
+        key = str(raw_key)
         if key in result:
             first = document.keys[(*path, key)]
             raise SourceError(document.file, where,

@@ -72,6 +72,14 @@ def test_yes_and_no_stay_choice_ids(example: Questionnaire) -> None:
         ('show_if: mfa == "yes"', 'show_if: mfa ==',
          "example-vendor.yaml:52:18: condition 'mfa ==': expected a value, a question id or "
          "'(', found the end (at character 7)"),
+        ('show_if: mfa == "yes"', "show_if: mfa",
+         "example-vendor.yaml:52:18: show_if: 'mfa' is a question, not a condition; compare "
+         'it, e.g. mfa == "yes"'),
+        ("required_if: count(subprocessors) > 0", "required_if: count(subprocessors)",
+         "example-vendor.yaml:108:22: required_if: 'count(subprocessors)' is a number, not a "
+         "condition; compare it, e.g. count(subprocessors) > 0"),
+        ("    intake: true", "    ~: true",
+         "example-vendor.yaml:15:5: '~' cannot be a key: quote it if it is meant as text"),
         ('show_if: mfa == "yes"', "show_if: 1 == 2",
          "example-vendor.yaml:52:18: show_if: '1 == 2' can never hold, so it never applies"),
         ("      - id: mfa_methods", "      - id: mfa",
