@@ -13,6 +13,9 @@ run: install
 	$(BIN)/flask db upgrade
 	-$(BIN)/flask questionnaires publish
 	$(BIN)/flask demo load
+	@# The scan worker runs beside the web server and stops when it stops.
+	$(BIN)/flask scans worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --timeout 120 \
 		--access-logfile - wsgi:app
 

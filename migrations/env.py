@@ -7,9 +7,11 @@ from sqlalchemy.engine import Connection
 
 # Import every model module so autogenerate sees the whole schema.
 from riskapp.accounts import models as _accounts  # noqa: F401
+from riskapp.assessments import models as _assessments  # noqa: F401
 from riskapp.audit import models as _audit  # noqa: F401
 from riskapp.database import Base, UTCDateTime
 from riskapp.questionnaires import models as _questionnaires  # noqa: F401
+from riskapp.scans import models as _scans  # noqa: F401
 from riskapp.vendors import models as _vendors  # noqa: F401
 
 config = context.config

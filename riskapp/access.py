@@ -49,13 +49,20 @@ class Permission(enum.StrEnum):
     USERS_MANAGE = "users.manage"
     AUDIT_VIEW = "audit.view"
     QUESTIONNAIRES_VIEW = "questionnaires.view"
+    ASSESSMENTS_VIEW = "assessments.view"
+    ASSESSMENTS_MANAGE = "assessments.manage"
+    SCANS_RUN = "scans.run"
+    FINDINGS_ACCEPT = "findings.accept"  # mark a scan finding "accepted risk", or withdraw it
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.OFFICER: frozenset({Permission.VENDORS_VIEW, Permission.VENDORS_EDIT,
-                             Permission.QUESTIONNAIRES_VIEW}),
-    Role.VIEWER: frozenset({Permission.VENDORS_VIEW, Permission.QUESTIONNAIRES_VIEW}),
+                             Permission.QUESTIONNAIRES_VIEW, Permission.ASSESSMENTS_VIEW,
+                             Permission.ASSESSMENTS_MANAGE, Permission.SCANS_RUN,
+                             Permission.FINDINGS_ACCEPT}),
+    Role.VIEWER: frozenset({Permission.VENDORS_VIEW, Permission.QUESTIONNAIRES_VIEW,
+                            Permission.ASSESSMENTS_VIEW}),
 }
 
 

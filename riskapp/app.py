@@ -15,6 +15,8 @@ from riskapp import access, auth_session, security_headers
 from riskapp.accounts.admin_views import bp as users_bp
 from riskapp.accounts.cli import users_cli
 from riskapp.accounts.views import bp as auth_bp
+from riskapp.assessments.portal import bp as portal_bp
+from riskapp.assessments.views import bp as assessments_bp
 from riskapp.audit.cli import audit_cli
 from riskapp.audit.views import bp as audit_bp
 from riskapp.config import Settings, default_database_url, load_or_create_secret_key
@@ -25,6 +27,9 @@ from riskapp.extensions import csrf, db, login_manager
 from riskapp.migrate import db_cli
 from riskapp.questionnaires.cli import questionnaires_cli
 from riskapp.questionnaires.views import bp as questionnaires_bp
+from riskapp.scans.cli import scans_cli
+from riskapp.scans.queue import init_scan_queue
+from riskapp.scans.views import bp as scans_bp
 from riskapp.vendors.cli import vendors_cli
 from riskapp.vendors.views import bp as vendors_bp
 
@@ -86,15 +91,18 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     auth_session.init_auth_session(app)
     security_headers.init_security_headers(app)
+    init_scan_queue(app)
 
 
 def register_blueprints(app: Flask) -> None:
-    for blueprint in (auth_bp, users_bp, audit_bp, dashboard_bp, vendors_bp, questionnaires_bp):
+    for blueprint in (auth_bp, users_bp, audit_bp, dashboard_bp, vendors_bp, questionnaires_bp,
+                      assessments_bp, portal_bp, scans_bp):
         app.register_blueprint(blueprint)
 
 
 def register_commands(app: Flask) -> None:
-    for group in (db_cli, users_cli, audit_cli, vendors_cli, demo_cli, questionnaires_cli):
+    for group in (db_cli, users_cli, audit_cli, vendors_cli, demo_cli, questionnaires_cli,
+                  scans_cli):
         app.cli.add_command(group)
 
 

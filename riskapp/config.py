@@ -41,10 +41,29 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = True
     mail_from: str = "riskapp@localhost"
+    share_link_days: int = Field(default=30, ge=1, le=365,
+                                 description="Days a vendor's share link works")
+    portal_max_refusals: int = Field(default=20, ge=1,
+                                     description="Wrong share links from one address before "
+                                                 "it is refused for a while")
     questionnaires_dir: Path = Field(
         default=Path(__file__).resolve().parents[1] / "questionnaires",
         description="Folder of questionnaire YAML files (banks in its banks/ folder)",
     )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis for the scan queue, e.g. redis://host:6379/0 (several workers); "
+                    "default: a SQLite queue in the instance folder",
+    )
+    scan_resolver: str | None = Field(
+        default=None, description="DNS server scans ask, IP[:PORT]; default: the system's"
+    )
+    scan_timeout: float = Field(default=5.0, gt=0, le=60,
+                                description="Seconds for each lookup, connection and reply")
+    scan_retries: int = Field(default=2, ge=0, le=10,
+                              description="Times a scan job that failed is tried again")
+    scan_retry_delay: int = Field(default=60, ge=0,
+                                  description="Seconds before a failed scan job is tried again")
 
     def to_flask_config(self) -> dict[str, Any]:
         """Return these settings under the upper-case keys Flask and its extensions read."""

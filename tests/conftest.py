@@ -4,6 +4,7 @@ Every test that touches the database runs once on SQLite and, when
 ``RISKAPP_TEST_DATABASE_URL`` names a PostgreSQL database, once more on PostgreSQL. Each test
 starts from a freshly migrated, empty database: on SQLite a copy of a database migrated once
 per run, on PostgreSQL the same schema with every table emptied after the test.
+``RISKAPP_TEST_REDIS_URL`` likewise adds the tests of the scan queue on a real Redis.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from flask import Flask, has_app_context
@@ -34,6 +36,7 @@ from riskapp.vendors import services as vendor_services
 from riskapp.vendors.models import Category, Criticality, Vendor, VendorStatus
 
 POSTGRES_URL = os.environ.get("RISKAPP_TEST_DATABASE_URL", "").strip()
+REDIS_URL = os.environ.get("RISKAPP_TEST_REDIS_URL", "").strip()
 IN_CI = os.environ.get("CI", "").lower() == "true"
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 PASSWORD = "correct horse battery staple"
@@ -54,9 +57,18 @@ def cheap_password_hashing() -> Iterator[None]:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """In CI, PostgreSQL is part of the suite: a missing server fails the run, never skips."""
+    """In CI, PostgreSQL and Redis are part of the suite: a missing server fails the run,
+    never skips."""
     if IN_CI and not POSTGRES_URL:
         pytest.exit("CI=true but RISKAPP_TEST_DATABASE_URL is not set", returncode=3)
+    if IN_CI and not REDIS_URL:
+        pytest.exit("CI=true but RISKAPP_TEST_REDIS_URL is not set", returncode=3)
+    if REDIS_URL:
+        try:
+            with redis.Redis.from_url(REDIS_URL, socket_timeout=5) as client:
+                client.ping()
+        except redis.RedisError as error:
+            pytest.exit(f"Redis at RISKAPP_TEST_REDIS_URL is unreachable: {error}", returncode=3)
     if POSTGRES_URL:
         try:
             engine = sa.create_engine(POSTGRES_URL)
@@ -75,6 +87,8 @@ def base_config(database_url: str, instance_path: Path) -> dict[str, Any]:
         "SECRET_KEY": "test-secret-key-not-for-production",
         "WTF_CSRF_ENABLED": False,
         "INSTANCE_PATH": str(instance_path),
+        # A scan that a test forgets to aim at the lab asks loopback, never the internet.
+        "SCAN_RESOLVER": "127.0.0.1:9",
     }
 
 

@@ -22,6 +22,8 @@ SIGNED_IN = frozenset(Role)
 EDITORS = frozenset({Role.ADMIN, Role.OFFICER})
 ADMINS = frozenset({Role.ADMIN})
 
+LINK_HOLDERS: frozenset[str] = frozenset()  # only a browser that opened a share link
+
 WHO_MAY = {
     "static": EVERYONE,
     "auth.login": EVERYONE,
@@ -48,6 +50,27 @@ WHO_MAY = {
     "questionnaires.index": SIGNED_IN,
     "questionnaires.detail": SIGNED_IN,
     "questionnaires.preview": SIGNED_IN,
+    "assessments.index": SIGNED_IN,
+    "assessments.detail": SIGNED_IN,
+    "assessments.start": EDITORS,
+    "assessments.reissue_link": EDITORS,
+    "assessments.revoke": EDITORS,
+    "assessments.review": EDITORS,
+    "assessments.complete": EDITORS,
+    "assessments.cancel": EDITORS,
+    "assessments.clarify": EDITORS,
+    "assessments.reopen": EDITORS,
+    # The vendor portal has no accounts: the share link is the key, and without a portal
+    # session no one, staff included, gets in (tests/assessments/test_portal.py).
+    "portal.enter": EVERYONE,
+    "portal.overview": LINK_HOLDERS,
+    "portal.section": LINK_HOLDERS,
+    "portal.review": LINK_HOLDERS,
+    "scans.start": EDITORS,
+    "scans.detail": SIGNED_IN,
+    "scans.compare": SIGNED_IN,
+    "scans.accept": EDITORS,
+    "scans.withdraw": EDITORS,
 }
 
 
@@ -66,6 +89,13 @@ def concrete_url(rule: str, vendor: Vendor, user: User) -> str:
         .replace("<int:user_id>", str(user.id))
         .replace("<path:filename>", "css/app.css")
         .replace("<questionnaire_id>", "email-vendor")
+        .replace("<int:assessment_id>", "1")
+        .replace("<token>", "not-a-token")
+        .replace("<int:part>", "0")
+        .replace("<section_id>", "baa")
+        .replace("<int:scan_id>", "1")
+        .replace("<int:finding_id>", "1")
+        .replace("<int:acceptance_id>", "1")
     )
 
 

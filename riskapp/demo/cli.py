@@ -23,6 +23,7 @@ def load_command() -> None:
     rule = "=" * 64
     click.echo(rule)
     click.echo(f"Loaded {loaded.vendor_count} sample vendors.")
+    click.echo(f"Stored {loaded.scan_count} example scans of their domains (no network used).")
     click.echo(f"Sign in at http://127.0.0.1:5000 as {loaded.admin_email}")
     click.echo(f"One-time password: {loaded.admin_password}")
     click.echo("You will be asked to choose your own password.")

@@ -379,7 +379,7 @@ class Number(Question):
         return f"{value:g} {self.unit}".strip() if isinstance(value, int | float) else ""
 
     def form_field(self, **kwargs: Any) -> UnboundField:
-        return wtf.DecimalField(**kwargs)
+        return wtf.DecimalField(places=None, **kwargs)  # "20", not "20.00"
 
 
 class Date(Question):

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from riskapp.accounts.models import User
 from riskapp.audit import services as audit
 from riskapp.database import db
+from riskapp.demo.scan_data import EXAMPLE_ACCEPTANCES
 from riskapp.vendors.models import Category, Vendor, VendorDomain
 from tests.conftest import Browser
 
@@ -126,7 +127,8 @@ def test_load_leaves_an_intact_audit_trail(first_load: Result) -> None:
     report = audit.verify_chain()
 
     assert report.intact
-    assert report.events_checked == 1 + vendor_count()  # the admin, then each vendor
+    # The admin, each vendor, then each example accepted risk.
+    assert report.events_checked == 1 + vendor_count() + len(EXAMPLE_ACCEPTANCES)
 
 
 def test_database_with_vendors_but_no_accounts_is_left_alone(

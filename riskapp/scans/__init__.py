@@ -1,0 +1,1 @@
+"""Domain scans of vendors: run as background jobs, stored per scan, compared over time."""
