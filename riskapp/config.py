@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = True
     mail_from: str = "riskapp@localhost"
+    upload_max_mb: float = Field(default=15, gt=0, le=15,
+                               description="Largest evidence file a vendor may upload, in MB")
     share_link_days: int = Field(default=30, ge=1, le=365,
                                  description="Days a vendor's share link works")
     portal_max_refusals: int = Field(default=20, ge=1,

@@ -66,6 +66,8 @@ WHO_MAY = {
     "portal.overview": LINK_HOLDERS,
     "portal.section": LINK_HOLDERS,
     "portal.review": LINK_HOLDERS,
+    "portal.file": LINK_HOLDERS,
+    "assessments.file": SIGNED_IN,
     "scans.start": EDITORS,
     "scans.detail": SIGNED_IN,
     "scans.compare": SIGNED_IN,
@@ -90,6 +92,7 @@ def concrete_url(rule: str, vendor: Vendor, user: User) -> str:
         .replace("<path:filename>", "css/app.css")
         .replace("<questionnaire_id>", "email-vendor")
         .replace("<int:assessment_id>", "1")
+        .replace("<int:file_id>", "1")
         .replace("<token>", "not-a-token")
         .replace("<int:part>", "0")
         .replace("<section_id>", "baa")

@@ -153,3 +153,23 @@ class Clarification(db.Model):
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class EvidenceFile(db.Model):
+    """A file a vendor attached to an answer; the bytes live in the instance folder under
+    their SHA-256 (see :mod:`riskapp.assessments.evidence`)."""
+
+    __tablename__ = "evidence_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey(
+        "questionnaire_versions.id", ondelete="RESTRICT", name="fk_evidence_files_version"))
+    question_id: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[str] = mapped_column(String(300))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -9,6 +9,7 @@ assessment. A wrong, expired or revoked token gets the same plain page, whicheve
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from flask import (
@@ -26,7 +27,7 @@ from flask import (
 from werkzeug.wrappers.response import Response
 
 from riskapp.access import public
-from riskapp.assessments import services
+from riskapp.assessments import evidence, services
 from riskapp.assessments.forms import AttestationForm
 from riskapp.assessments.models import VENDOR_EDITABLE, Assessment, AssessmentQuestionnaire
 from riskapp.database import db, utcnow
@@ -147,6 +148,9 @@ def _save(assessment: Assessment, entry: AssessmentQuestionnaire, questionnaire:
         return _render_section(assessment, entry, questionnaire, current, form, saved,
                                _seen_revisions(), editable, problems={}, conflicts=[])
     given = questionnaire_forms.answers_from_form([current], form, saved)
+    upload_errors: list[str] = []
+    if not autosave:
+        given, upload_errors = _with_uploads(assessment, entry, current, given, editable)
     try:
         result = services.save_answers(assessment, entry, given, _seen_revisions(),
                                        by=_by(assessment))
@@ -159,12 +163,68 @@ def _save(assessment: Assessment, entry: AssessmentQuestionnaire, questionnaire:
         return jsonify(saved=result.saved, revisions=result.revisions,
                        conflicts=[c.question_id for c in result.conflicts],
                        saved_at=utcnow().strftime("%H:%M:%S"))
-    if result.conflicts:
+    if result.conflicts or upload_errors:
         merged, revisions = services.answers_of(assessment, entry)
         form = questionnaire_forms.questions_form([current], merged)
         return _render_section(assessment, entry, questionnaire, current, form, merged,
-                               revisions, editable, problems={}, conflicts=result.conflicts)
+                               revisions, editable, problems={}, conflicts=result.conflicts,
+                               upload_errors=upload_errors)
     return redirect(_next_page(assessment, entry, current), code=303)
+
+
+def _with_uploads(assessment: Assessment, entry: AssessmentQuestionnaire, current: Section,
+                  given: dict[str, Any], editable: set[str] | None
+                  ) -> tuple[dict[str, Any], list[str]]:
+    """Store the files posted with the section; file questions hold them as their answer,
+    others as the answer's evidence. Files ticked "remove" are dropped from the answer."""
+    errors: list[str] = []
+    result = dict(given)
+    for question in current.questions:
+        if editable is not None and question.id not in editable:
+            continue
+        answer = result.get(question.id)
+        if answer is None:
+            continue
+        removed = set(request.form.getlist(f"{question.id}__remove"))
+        if question.type == "file":
+            refs = _kept(answer.value, removed) + _stored(
+                assessment, entry, question.id, "upload", errors)
+            result[question.id] = replace(answer, value=refs or None)
+        elif question.evidence is not None:
+            refs = _kept(list(answer.evidence), removed) + _stored(
+                assessment, entry, question.id, "evidence", errors)
+            result[question.id] = replace(answer, evidence=tuple(refs))
+    return result, errors
+
+
+def _kept(refs: Any, removed: set[str]) -> list[dict[str, Any]]:
+    return [ref for ref in (refs if isinstance(refs, list) else [])
+            if isinstance(ref, dict) and str(ref.get("id")) not in removed]
+
+
+def _stored(assessment: Assessment, entry: AssessmentQuestionnaire, question_id: str,
+            field: str, errors: list[str]) -> list[dict[str, Any]]:
+    refs = []
+    for upload in request.files.getlist(f"{question_id}__{field}"):
+        if not upload.filename:
+            continue
+        try:
+            record = evidence.store(assessment, entry, question_id, upload, by=_by(assessment))
+        except evidence.EvidenceError as error:
+            errors.append(str(error))
+        else:
+            refs.append(evidence.as_reference(record))
+    return refs
+
+
+@bp.get("/portal/files/<int:file_id>")
+@public
+def file(file_id: int) -> Response:
+    """A file of this link's assessment, back to the vendor, as a download."""
+    record = evidence.file_of(_portal_assessment(), file_id)
+    if record is None:
+        abort(404)
+    return evidence.download(record)
 
 
 def _seen_revisions() -> dict[str, int]:
@@ -193,7 +253,8 @@ def _next_page(assessment: Assessment, entry: AssessmentQuestionnaire, current: 
 def _render_section(assessment: Assessment, entry: AssessmentQuestionnaire,
                     questionnaire: Questionnaire, current: Section, form: Any,
                     saved: dict[str, Any], revisions: dict[str, int], editable: set[str] | None,
-                    problems: dict[str, list[str]], conflicts: list[Any]) -> str:
+                    problems: dict[str, list[str]], conflicts: list[Any],
+                    upload_errors: list[str] | None = None) -> str:
     seen = answer_rules.visibility(questionnaire, saved)
     clarifications = [c for c in services.open_clarifications(assessment)
                       if c.questionnaire_version_id == entry.questionnaire_version_id]
@@ -202,7 +263,9 @@ def _render_section(assessment: Assessment, entry: AssessmentQuestionnaire,
         questionnaire=questionnaire, section=current, form=form, seen=seen, problems=problems,
         revisions=json.dumps(revisions), editable=editable, conflicts=conflicts,
         clarifications={c.question_id: c.comment for c in clarifications},
-        progress=services.overall_progress(assessment))
+        progress=services.overall_progress(assessment), upload_errors=upload_errors or [],
+        uploads={"enabled": editable is None or bool(editable), "answers": saved,
+                 "endpoint": "portal.file"})
 
 
 @bp.route("/portal/review", methods=["GET", "POST"])

@@ -10,7 +10,7 @@ from werkzeug.wrappers.response import Response
 
 from riskapp import mail
 from riskapp.access import Permission, requires
-from riskapp.assessments import services
+from riskapp.assessments import evidence, services
 from riskapp.assessments.forms import (
     ConfirmForm,
     DueDateForm,
@@ -211,3 +211,12 @@ def reopen(assessment_id: int) -> str | Response:
     db.session.commit()
     return render_template("assessments/link.html", assessment=revision,
                            link=share_url(token), sent=sent)
+
+
+@bp.get("/<int:assessment_id>/files/<int:file_id>")
+@requires(Permission.ASSESSMENTS_VIEW)
+def file(assessment_id: int, file_id: int) -> Response:
+    record = evidence.file_of(_assessment_or_404(assessment_id), file_id)
+    if record is None:
+        abort(404)
+    return evidence.download(record)

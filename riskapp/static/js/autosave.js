@@ -19,6 +19,8 @@
   function payload() {
     const data = new FormData(form);
     data.set("autosave", "1");
+    // Files go up with "Save and continue" only, not on every keystroke.
+    form.querySelectorAll("input[type=file]").forEach((input) => data.delete(input.name));
     return data;
   }
 
