@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from riskapp.accounts.models import User
 from riskapp.assessments.models import (
@@ -436,8 +437,9 @@ def assessments_of(vendor: Vendor) -> list[Assessment]:
 
 
 def recent(limit: int = 100) -> list[Assessment]:
-    return list(db.session.scalars(select(Assessment).order_by(
-        Assessment.last_activity_at.desc()).limit(limit)))
+    """The assessments with the latest activity, their vendors loaded in the same round."""
+    return list(db.session.scalars(select(Assessment).options(selectinload(Assessment.vendor))
+                                   .order_by(Assessment.last_activity_at.desc()).limit(limit)))
 
 
 def clarifications_by_question(assessment: Assessment) -> dict[tuple[int, str], list[Any]]:

@@ -1,39 +1,299 @@
-"""Figures for the dashboard."""
+"""Figures for the dashboard, each from one query whatever the size of the inventory.
+
+The dashboard shows the working inventory: archived vendors, and their assessments and
+findings, are left out, as they are from the vendor list. Every figure is counted or limited
+in SQL; nothing here loops over vendors, and what the template gets (plain dataclasses, and
+audit events, which have no relationships) cannot load anything more as it renders.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 
+from riskapp.assessments.models import OPEN, Assessment, Status
+from riskapp.audit.models import AuditEvent
 from riskapp.database import db
+from riskapp.scans.models import FindingAcceptance, Scan, ScanFinding, ScanStatus
 from riskapp.vendors.models import Category, Criticality, Vendor, VendorStatus
 from riskapp.vendors.services import count_by
+from scanners.findings import Severity
+
+LIST_SIZE = 10  # rows in each of the dashboard's lists
+ALARMING = (Severity.CRITICAL, Severity.HIGH)  # the severities the findings list shows
+# The audit events the dashboard shows every role: work on vendors, their assessments, scans
+# and findings, and questionnaires. Sign-ins and account changes stay in the audit log, which
+# only administrators may read.
+ACTIVITY_PREFIXES = ("vendor.", "assessment.", "scan.", "finding.", "questionnaire.")
+
+
+class RiskTier(enum.StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    NOT_ASSESSED = "not_assessed"
+
+    @property
+    def label(self) -> str:
+        return "Not assessed" if self is RiskTier.NOT_ASSESSED else self.value.capitalize()
+
+
+# The lowest score of each tier, highest tier first; a score below all of them is low.
+TIER_THRESHOLDS: tuple[tuple[float, RiskTier], ...] = (
+    (70, RiskTier.HIGH),
+    (40, RiskTier.MEDIUM),
+)
+
+
+def tier_rules() -> str:
+    """Say in words how :func:`provisional_tier` rates, for the page that shows the tiers."""
+    steps = ", ".join(f"{tier.value} from {lowest:g}" for lowest, tier in TIER_THRESHOLDS)
+    return (f"critical when a critical answer gates the rating, otherwise by risk score: "
+            f"{steps}, low below")
+
+
+def provisional_tier(score: ColumnElement[float | None],
+                     floor: ColumnElement[str | None]) -> ColumnElement[str]:
+    """Rate a vendor from its latest completed assessment, as an SQL expression.
+
+    Provisional: the scoring engine's issue defines a vendor's tier properly and replaces
+    this function. Until then the rules live here and nowhere else:
+
+    - critical when the assessment's floor is critical (a critical answer gates the rating,
+      whatever the score says);
+    - otherwise by the risk score (0-100, higher is riskier) against :data:`TIER_THRESHOLDS`,
+      low below them all;
+    - not assessed when the vendor has no completed assessment (``score`` is NULL).
+    """
+    return case(
+        (floor == RiskTier.CRITICAL.value, RiskTier.CRITICAL.value),
+        (score.is_(None), RiskTier.NOT_ASSESSED.value),
+        *((score >= lowest, tier.value) for lowest, tier in TIER_THRESHOLDS),
+        else_=RiskTier.LOW.value,
+    )
 
 
 @dataclass(frozen=True)
-class InventoryOverview:
-    total: int
+class TierRow:
+    """One category's working vendors, counted by provisional risk tier."""
+
+    category: Category
+    counts: dict[RiskTier, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class TierTable:
+    rows: list[TierRow]
+
+    @property
+    def tiers(self) -> tuple[RiskTier, ...]:
+        return tuple(RiskTier)
+
+    @property
+    def rules(self) -> str:
+        return tier_rules()
+
+    @property
+    def totals(self) -> dict[RiskTier, int]:
+        return {tier: sum(row.counts[tier] for row in self.rows) for tier in RiskTier}
+
+    @property
+    def total(self) -> int:
+        return sum(row.total for row in self.rows)
+
+
+@dataclass(frozen=True)
+class OverdueAssessment:
+    assessment_id: int
+    vendor_id: int
+    vendor_name: str
+    due_date: dt.date
+    days_overdue: int
+
+
+@dataclass(frozen=True)
+class AlarmingFinding:
+    """A high or critical finding in a vendor's latest finished scan, its risk not accepted."""
+
+    vendor_id: int
+    vendor_name: str
+    scan_id: int
+    title: str
+    severity: Severity
+    target: str
+    found_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Dashboard:
     handling_phi: int
-    by_category: list[tuple[Category, int]]
+    tiers: TierTable
     by_criticality: list[tuple[Criticality, int]]
     by_status: list[tuple[VendorStatus, int]]
+    assessments_by_status: list[tuple[Status, int]]
+    overdue_total: int
+    overdue: list[OverdueAssessment]
+    findings: list[AlarmingFinding]
+    activity: list[AuditEvent]
 
 
-def inventory_overview() -> InventoryOverview:
-    by_category = count_by(Vendor.category)
+def dashboard(today: dt.date) -> Dashboard:
+    """Gather everything the dashboard shows; ``today`` decides what is overdue."""
     by_criticality = count_by(Vendor.criticality)
     by_status = count_by(Vendor.status)
-    handling_phi = db.session.scalar(
+    return Dashboard(
+        handling_phi=handling_phi(),
+        tiers=tier_table(),
+        by_criticality=[(c, by_criticality.get(c.value, 0)) for c in reversed(Criticality)],
+        by_status=[(s, by_status.get(s.value, 0)) for s in VendorStatus],
+        assessments_by_status=assessments_by_status(),
+        overdue_total=overdue_count(today),
+        overdue=most_overdue(today),
+        findings=alarming_findings(),
+        activity=recent_activity(),
+    )
+
+
+def handling_phi() -> int:
+    """How many working vendors store, process or transmit PHI."""
+    return db.session.scalar(
         select(func.count()).select_from(Vendor).where(
             Vendor.archived_at.is_(None),
             or_(Vendor.stores_phi, Vendor.processes_phi, Vendor.transmits_phi),
         )
     ) or 0
-    return InventoryOverview(
-        total=sum(by_category.values()),
-        handling_phi=handling_phi,
-        by_category=[(c, by_category.get(c.value, 0)) for c in Category],
-        by_criticality=[(c, by_criticality.get(c.value, 0)) for c in reversed(Criticality)],
-        by_status=[(s, by_status.get(s.value, 0)) for s in VendorStatus],
+
+
+def tier_table() -> TierTable:
+    """Count working vendors by category and provisional risk tier, in one query."""
+    ranked = (
+        select(
+            Assessment.vendor_id, Assessment.score, Assessment.score_floor,
+            func.row_number().over(
+                partition_by=Assessment.vendor_id,
+                order_by=(Assessment.completed_at.desc().nulls_last(), Assessment.id.desc()),
+            ).label("position"),
+        )
+        .where(Assessment.status == Status.COMPLETED.value)
+        .subquery()
     )
+    latest = select(ranked).where(ranked.c.position == 1).subquery()
+    # Tiered per vendor first and grouped outside: PostgreSQL would not recognise a CASE
+    # with bound thresholds in GROUP BY as the one selected.
+    rated = (
+        select(Vendor.category.label("category"),
+               provisional_tier(latest.c.score, latest.c.score_floor).label("tier"))
+        .outerjoin(latest, latest.c.vendor_id == Vendor.id)
+        .where(Vendor.archived_at.is_(None))
+        .subquery()
+    )
+    counts: dict[tuple[str, str], int] = {
+        (category, tier): count for category, tier, count in db.session.execute(
+            select(rated.c.category, rated.c.tier, func.count())
+            .group_by(rated.c.category, rated.c.tier))
+    }
+    return TierTable([
+        TierRow(category, {tier: counts.get((category.value, tier.value), 0)
+                           for tier in RiskTier})
+        for category in Category
+    ])
+
+
+def _working(vendor_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """True where the vendor ``vendor_id`` names is in the working inventory."""
+    return exists().where(Vendor.id == vendor_id, Vendor.archived_at.is_(None))
+
+
+def assessments_by_status() -> list[tuple[Status, int]]:
+    counts = dict(db.session.execute(
+        select(Assessment.status, func.count())
+        .where(_working(Assessment.vendor_id))
+        .group_by(Assessment.status)
+    ).all())
+    return [(status, counts.get(status.value, 0)) for status in Status]
+
+
+def _overdue(today: dt.date) -> ColumnElement[bool]:
+    """Open (not yet submitted, or sent back for clarification) and past its due date, as
+    :meth:`Assessment.is_overdue` says."""
+    return and_(Assessment.status.in_(sorted(status.value for status in OPEN)),
+                Assessment.due_date < today)
+
+
+def overdue_count(today: dt.date) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Assessment)
+        .where(_overdue(today), _working(Assessment.vendor_id))
+    ) or 0
+
+
+def most_overdue(today: dt.date, limit: int = LIST_SIZE) -> list[OverdueAssessment]:
+    """The overdue assessments of working vendors, longest overdue first."""
+    rows = db.session.execute(
+        select(Assessment.id, Vendor.id, Vendor.name, Assessment.due_date)
+        .join(Vendor, Vendor.id == Assessment.vendor_id)
+        .where(_overdue(today), Vendor.archived_at.is_(None))
+        .order_by(Assessment.due_date, Assessment.id)
+        .limit(limit)
+    )
+    return [OverdueAssessment(assessment_id, vendor_id, name, due, (today - due).days)
+            for assessment_id, vendor_id, name, due in rows]
+
+
+def _severity_rank(severity: ColumnElement[str]) -> ColumnElement[int]:
+    return case({s.value: s.rank for s in Severity}, value=severity, else_=-1)
+
+
+def alarming_findings(limit: int = LIST_SIZE,
+                      severities: Sequence[Severity] = ALARMING) -> list[AlarmingFinding]:
+    """The high and critical findings vendors have now, newest scan first.
+
+    A vendor's findings now are those of its latest finished scan, as its page shows them;
+    older scans' findings are history. Findings whose risk an officer accepted are left out.
+    """
+    ranked = (
+        select(Scan.id, Scan.vendor_id, Scan.finished_at,
+               func.row_number().over(
+                   partition_by=Scan.vendor_id,
+                   order_by=(Scan.finished_at.desc().nulls_last(), Scan.id.desc()),
+               ).label("position"))
+        .where(Scan.status == ScanStatus.DONE.value)
+        .subquery()
+    )
+    accepted = exists().where(FindingAcceptance.vendor_id == ranked.c.vendor_id,
+                              FindingAcceptance.fingerprint == ScanFinding.fingerprint)
+    rows = db.session.execute(
+        select(Vendor.id, Vendor.name, ranked.c.id, ScanFinding.title, ScanFinding.severity,
+               ScanFinding.target, ranked.c.finished_at)
+        .select_from(ranked)
+        .join(ScanFinding, ScanFinding.scan_id == ranked.c.id)
+        .join(Vendor, Vendor.id == ranked.c.vendor_id)
+        .where(ranked.c.position == 1, Vendor.archived_at.is_(None),
+               ScanFinding.severity.in_([s.value for s in severities]), ~accepted)
+        .order_by(ranked.c.finished_at.desc().nulls_last(),
+                  _severity_rank(ScanFinding.severity).desc(), ScanFinding.id)
+        .limit(limit)
+    )
+    return [AlarmingFinding(vendor_id, vendor_name, scan_id, title, Severity(severity), target,
+                            found_at)
+            for vendor_id, vendor_name, scan_id, title, severity, target, found_at in rows]
+
+
+def recent_activity(limit: int = LIST_SIZE) -> list[AuditEvent]:
+    """The latest audit events about the inventory's work, newest first."""
+    return list(db.session.scalars(
+        select(AuditEvent)
+        .where(or_(*(AuditEvent.action.startswith(prefix, autoescape=True)
+                     for prefix in ACTIVITY_PREFIXES)))
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+        .limit(limit)
+    ))
