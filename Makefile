@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := riskapp
 
-.PHONY: run test lint install clean
+.PHONY: run test lint install chromium clean
 
 run: install
 	$(BIN)/flask db upgrade
@@ -19,7 +19,7 @@ run: install
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --timeout 120 \
 		--access-logfile - wsgi:app
 
-test: install
+test: install chromium
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
@@ -35,6 +35,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# The end-to-end test drives Debian's chromium (Playwright never downloads a browser). Install it
+# where this machine can (root with apt-get); elsewhere that test skips, or fails with CI=true.
+chromium:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
+		|| echo "chromium is not installed and cannot be here: the end-to-end test needs it"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -9,31 +9,19 @@ vendor refusing a BAA must be gated critical whatever else it answered.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from riskapp.questionnaires.answers import Answer, problems, visibility
 from riskapp.questionnaires.definition import Questionnaire
 from riskapp.questionnaires.loader import load_directory
-from riskapp.questionnaires.question_types import (
-    ChoiceQuestion,
-    Countries,
-    Date,
-    File,
-    Group,
-    MultipleChoice,
-    Number,
-    Question,
-)
 from riskapp.questionnaires.scoring import score
+from tests.questionnaires.ideal_vendor import EVIDENCE, ideal_answers
 
 SHIPPED = Path(__file__).parents[2] / "questionnaires"
 IDS = ["email-vendor", "hosting-vendor", "marketing-vendor"]
 LOW_RISK = 15.0
-EVIDENCE = ({"name": "evidence.pdf"},)
 
 
 @pytest.fixture(scope="module")
@@ -41,55 +29,6 @@ def shipped() -> dict[str, Questionnaire]:
     library = load_directory(SHIPPED)
     assert library.errors == []
     return library.questionnaires
-
-
-def _best_value(question: Question, shown_choices: tuple[str, ...] | None) -> Any:
-    if isinstance(question, ChoiceQuestion):
-        offered = [c for c in question.choices if shown_choices is None or c.id in shown_choices]
-        best = min(offered, key=lambda c: c.points or 0)
-        if isinstance(question, MultipleChoice):
-            return [best.id][: max(1, question.min_selected)]
-        return best.id
-    if isinstance(question, Number):
-        value = question.min if question.min is not None else 1
-        if question.bands:
-            index, band = min(enumerate(question.bands), key=lambda pair: pair[1].points)
-            below = question.bands[index - 1].max if index else None
-            value = band.max if band.max is not None else (below or 0) + 1
-        if question.min is not None:
-            value = max(value, question.min)
-        return int(value) if question.integer or float(value).is_integer() else value
-    if isinstance(question, Date):
-        return (dt.date.today() - dt.timedelta(days=30)).isoformat()
-    if isinstance(question, Countries):
-        return ["US"]
-    if isinstance(question, File):
-        return [{"name": "report.pdf"}]
-    if isinstance(question, Group):
-        row = {sub.id: _best_value(sub, None) for sub in question.questions}
-        return [row for _ in range(max(1, question.min_rows))]
-    if question.type == "email":
-        return "security@vendor.example"
-    if question.type == "url":
-        return "https://vendor.example/security"
-    return "We describe this in our security policy."
-
-
-def ideal_answers(questionnaire: Questionnaire,
-                  given: dict[str, Answer] | None = None) -> dict[str, Answer]:
-    """``given``, and the least risky answer to every other question it leads to."""
-    answers = dict(given or {})
-    for _ in range(20):
-        seen = visibility(questionnaire, answers)
-        missing = [q for _, q in questionnaire.questions()
-                   if seen.shows(q) and q.id not in answers]
-        if not missing:
-            return answers
-        for question in missing:
-            value = _best_value(question, seen.choices.get(question.id))
-            answers[question.id] = Answer(value=value, comment="Explained in our policy.",
-                                          evidence=EVIDENCE)
-    raise AssertionError("answering kept revealing new questions")
 
 
 # Intake answers that put PHI in the vendor's hands, so every PHI question is asked.
