@@ -4,7 +4,7 @@ accept the risk of a finding."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -192,7 +192,9 @@ class Comparison:
     """What changed from one scan of a vendor to a later one, compared by fingerprint.
 
     ``new`` and ``unchanged`` hold the later scan's findings (as it worded them), ``resolved``
-    the earlier scan's.
+    the earlier scan's. A finding the later scan did not see counts as resolved only if that
+    scan checked everything; when some of its checks could not run (a lookup timed out, a
+    site did not answer) it goes to ``not_rechecked``: absence of evidence is not a fix.
     """
 
     old: Scan
@@ -200,6 +202,7 @@ class Comparison:
     new_findings: list[ScanFinding]
     resolved: list[ScanFinding]
     unchanged: list[ScanFinding]
+    not_rechecked: list[ScanFinding] = field(default_factory=list)
 
 
 def compare(old: Scan, new: Scan) -> Comparison:
@@ -208,12 +211,15 @@ def compare(old: Scan, new: Scan) -> Comparison:
         old, new = new, old
     before = {finding.fingerprint for finding in old.findings}
     after = {finding.fingerprint for finding in new.findings}
+    gone = [f for f in old.findings if f.fingerprint not in after]
+    complete = not any(new.domain_errors.values()) if new.domain_errors else True
     return Comparison(
         old=old,
         new=new,
         new_findings=sorted_findings([f for f in new.findings if f.fingerprint not in before]),
-        resolved=sorted_findings([f for f in old.findings if f.fingerprint not in after]),
+        resolved=sorted_findings(gone if complete else []),
         unchanged=sorted_findings([f for f in new.findings if f.fingerprint in before]),
+        not_rechecked=sorted_findings([] if complete else gone),
     )
 
 

@@ -106,3 +106,15 @@ def test_the_vendor_page_compares_its_two_latest_finished_scans(
     assert scans.changes is not None
     assert (scans.changes.old, scans.changes.new) == (old, new)
     assert ids(scans.changes.new_findings) == ["web.hsts.missing"]
+
+
+def test_a_finding_not_seen_by_an_incomplete_scan_is_not_called_resolved(
+    acme: Vendor, stored_scan: Callable[..., Scan],
+) -> None:
+    old = stored_scan(acme, DMARC, CAA)
+    new = stored_scan(acme, errors=("DNS lookups failed: acme.example TXT (timed out)",))
+
+    comparison = services.compare(old, new)
+
+    assert comparison.resolved == []
+    assert sorted(ids(comparison.not_rechecked)) == ["dns.caa.missing", "email.dmarc.missing"]
