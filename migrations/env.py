@@ -12,6 +12,7 @@ from riskapp.audit import models as _audit  # noqa: F401
 from riskapp.database import Base, UTCDateTime
 from riskapp.questionnaires import models as _questionnaires  # noqa: F401
 from riskapp.scans import models as _scans  # noqa: F401
+from riskapp.scoring import models as _scoring  # noqa: F401
 from riskapp.vendors import models as _vendors  # noqa: F401
 
 config = context.config

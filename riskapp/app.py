@@ -30,6 +30,9 @@ from riskapp.questionnaires.views import bp as questionnaires_bp
 from riskapp.scans.cli import scans_cli
 from riskapp.scans.queue import init_scan_queue
 from riskapp.scans.views import bp as scans_bp
+from riskapp.scoring.cli import scores_cli
+from riskapp.scoring.services import init_scoring
+from riskapp.scoring.views import bp as scoring_bp
 from riskapp.vendors.cli import vendors_cli
 from riskapp.vendors.views import bp as vendors_bp
 
@@ -92,17 +95,18 @@ def register_extensions(app: Flask) -> None:
     auth_session.init_auth_session(app)
     security_headers.init_security_headers(app)
     init_scan_queue(app)
+    init_scoring(app)
 
 
 def register_blueprints(app: Flask) -> None:
     for blueprint in (auth_bp, users_bp, audit_bp, dashboard_bp, vendors_bp, questionnaires_bp,
-                      assessments_bp, portal_bp, scans_bp):
+                      assessments_bp, portal_bp, scans_bp, scoring_bp):
         app.register_blueprint(blueprint)
 
 
 def register_commands(app: Flask) -> None:
     for group in (db_cli, users_cli, audit_cli, vendors_cli, demo_cli, questionnaires_cli,
-                  scans_cli):
+                  scans_cli, scores_cli):
         app.cli.add_command(group)
 
 

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
         default=Path(__file__).resolve().parents[1] / "questionnaires",
         description="Folder of questionnaire YAML files (banks in its banks/ folder)",
     )
+    scoring_profile: Path = Field(
+        default=Path(__file__).resolve().parents[1] / "scoring" / "default.yaml",
+        description="The scoring profile YAML new vendor scores use",
+    )
     redis_url: str | None = Field(
         default=None,
         description="Redis for the scan queue, e.g. redis://host:6379/0 (several workers); "

@@ -39,6 +39,7 @@ WHO_MAY = {
     "vendors.restore": EDITORS,
     "vendors.import_csv": EDITORS,
     "vendors.confirm_import": EDITORS,
+    "scoring.rescore": EDITORS,
     "users.index": ADMINS,
     "users.create": ADMINS,
     "users.edit": ADMINS,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from blinker import Namespace
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -41,6 +42,9 @@ from riskapp.vendors.models import Vendor
 
 TOKEN_BYTES = 32  # 256 bits from the OS's CSPRNG; only its SHA-256 is stored
 LINK_REFUSED = "portal.link_refused"
+# Sent with the assessment (and ``actor=``) once it is completed, in the caller's transaction:
+# the scoring engine rates the vendor again.
+assessment_completed = Namespace().signal("assessment-completed")
 
 
 class AssessmentError(ValueError):
@@ -393,6 +397,7 @@ def complete(assessment: Assessment, *, actor: User) -> None:
                  summary=f"Completed with risk score {assessment.score:g}"
                          + (f" ({assessment.score_floor} gate)" if assessment.score_floor
                             else ""))
+    assessment_completed.send(assessment, actor=actor)
 
 
 def reopen(assessment: Assessment, *, actor: User, due_date: dt.date,

@@ -19,6 +19,7 @@ from riskapp.assessments.models import OPEN, Assessment, Status
 from riskapp.audit.models import AuditEvent
 from riskapp.database import db
 from riskapp.scans.models import FindingAcceptance, Scan, ScanFinding, ScanStatus
+from riskapp.scoring.models import VendorScore
 from riskapp.vendors.models import Category, Criticality, Vendor, VendorStatus
 from riskapp.vendors.services import count_by
 from scanners.findings import Severity
@@ -34,53 +35,24 @@ ACTIVITY_PREFIXES = ("vendor.", "assessment.", "scan.", "finding.", "questionnai
 class RiskTier(enum.StrEnum):
     CRITICAL = "critical"
     HIGH = "high"
-    MEDIUM = "medium"
+    MODERATE = "moderate"
     LOW = "low"
-    NOT_ASSESSED = "not_assessed"
+    NOT_SCORED = "not_scored"
 
     @property
     def label(self) -> str:
-        return "Not assessed" if self is RiskTier.NOT_ASSESSED else self.value.capitalize()
-
-
-# The lowest score of each tier, highest tier first; a score below all of them is low.
-TIER_THRESHOLDS: tuple[tuple[float, RiskTier], ...] = (
-    (70, RiskTier.HIGH),
-    (40, RiskTier.MEDIUM),
-)
+        return "Not scored" if self is RiskTier.NOT_SCORED else self.value.capitalize()
 
 
 def tier_rules() -> str:
-    """Say in words how :func:`provisional_tier` rates, for the page that shows the tiers."""
-    steps = ", ".join(f"{tier.value} from {lowest:g}" for lowest, tier in TIER_THRESHOLDS)
-    return (f"critical when a critical answer gates the rating, otherwise by risk score: "
-            f"{steps}, low below")
-
-
-def provisional_tier(score: ColumnElement[float | None],
-                     floor: ColumnElement[str | None]) -> ColumnElement[str]:
-    """Rate a vendor from its latest completed assessment, as an SQL expression.
-
-    Provisional: the scoring engine's issue defines a vendor's tier properly and replaces
-    this function. Until then the rules live here and nowhere else:
-
-    - critical when the assessment's floor is critical (a critical answer gates the rating,
-      whatever the score says);
-    - otherwise by the risk score (0-100, higher is riskier) against :data:`TIER_THRESHOLDS`,
-      low below them all;
-    - not assessed when the vendor has no completed assessment (``score`` is NULL).
-    """
-    return case(
-        (floor == RiskTier.CRITICAL.value, RiskTier.CRITICAL.value),
-        (score.is_(None), RiskTier.NOT_ASSESSED.value),
-        *((score >= lowest, tier.value) for lowest, tier in TIER_THRESHOLDS),
-        else_=RiskTier.LOW.value,
-    )
+    """Say in words where the tiers come from, for the page that shows them."""
+    return ("each vendor's latest stored risk score, rated by the scoring profile it was "
+            "computed with (see the vendor's page for every point of it)")
 
 
 @dataclass(frozen=True)
 class TierRow:
-    """One category's working vendors, counted by provisional risk tier."""
+    """One category's working vendors, counted by the tier of their latest score."""
 
     category: Category
     counts: dict[RiskTier, int]
@@ -174,24 +146,21 @@ def handling_phi() -> int:
 
 
 def tier_table() -> TierTable:
-    """Count working vendors by category and provisional risk tier, in one query."""
+    """Count working vendors by category and the tier of their latest score, in one query."""
     ranked = (
         select(
-            Assessment.vendor_id, Assessment.score, Assessment.score_floor,
+            VendorScore.vendor_id, VendorScore.tier,
             func.row_number().over(
-                partition_by=Assessment.vendor_id,
-                order_by=(Assessment.completed_at.desc().nulls_last(), Assessment.id.desc()),
+                partition_by=VendorScore.vendor_id,
+                order_by=(VendorScore.computed_at.desc(), VendorScore.id.desc()),
             ).label("position"),
         )
-        .where(Assessment.status == Status.COMPLETED.value)
         .subquery()
     )
     latest = select(ranked).where(ranked.c.position == 1).subquery()
-    # Tiered per vendor first and grouped outside: PostgreSQL would not recognise a CASE
-    # with bound thresholds in GROUP BY as the one selected.
     rated = (
         select(Vendor.category.label("category"),
-               provisional_tier(latest.c.score, latest.c.score_floor).label("tier"))
+               func.coalesce(latest.c.tier, RiskTier.NOT_SCORED.value).label("tier"))
         .outerjoin(latest, latest.c.vendor_id == Vendor.id)
         .where(Vendor.archived_at.is_(None))
         .subquery()

@@ -15,6 +15,7 @@ from riskapp.demo.data import DEMO_ADMIN_EMAIL, DEMO_VENDORS
 from riskapp.demo.scan_data import EXAMPLE_ACCEPTANCES, EXAMPLE_SCANS
 from riskapp.scans import services as scans
 from riskapp.scans.models import Scan, ScanStatus, finding_fingerprint
+from riskapp.scoring import services as scoring
 from riskapp.vendors import services as vendors
 from riskapp.vendors.models import Vendor
 
@@ -43,6 +44,8 @@ def load_demo_data() -> DemoLoad | None:
                                            name="Demo Administrator")
     by_name = {fields.name: vendors.create_vendor(fields, actor=admin) for fields in DEMO_VENDORS}
     load_example_scans(admin, by_name)
+    for vendor in by_name.values():
+        scoring.score_quietly(vendor, actor=admin, reason="demo data loaded")
     return DemoLoad(admin.email, password, len(DEMO_VENDORS), len(EXAMPLE_SCANS))
 
 

@@ -94,8 +94,21 @@ def _check_bank(path: Path, errors: list[SourceError]) -> Questionnaire | None:
     return None if problems else as_questionnaire
 
 
+M = TypeVar("M", bound=BaseModel)
+
+
 def _first_line() -> Position:
     return Position(1, 1)
+
+
+def read_document(path: Path, errors: list[SourceError]) -> Document | None:
+    """Read a YAML file into a :class:`Document`, or add why it cannot be read to ``errors``."""
+    return _read(path, errors)
+
+
+def validate_document(model: type[M], document: Document, errors: list[SourceError]) -> M | None:
+    """Validate ``document`` as ``model``; each pydantic error becomes a file:line:column one."""
+    return _validate(model, document, errors)
 
 
 def _read(path: Path, errors: list[SourceError]) -> Document | None:
@@ -113,9 +126,6 @@ def _read(path: Path, errors: list[SourceError]) -> Document | None:
     except SourceError as exc:
         errors.append(exc)
         return None
-
-
-M = TypeVar("M", bound=BaseModel)
 
 
 def _validate(model: type[M], document: Document, errors: list[SourceError]) -> M | None:

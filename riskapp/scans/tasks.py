@@ -8,6 +8,7 @@ from huey.api import Task, TaskWrapper
 
 from riskapp.database import db
 from riskapp.scans import scanning, services
+from riskapp.scoring import services as scoring
 
 SCAN_TASK_NAME = "scan_vendor"
 
@@ -44,6 +45,7 @@ def run_scan(scan_id: int, *, will_retry: bool) -> None:
         options = scanning.ScanOptions.from_config(current_app.config)
         reports = scanning.scan_domains(job.domains, options)
         services.record_scan_results(scan_id, reports)
+        scoring.rescore_after_scan(scan_id)
         db.session.commit()
     except Exception as error:
         db.session.rollback()

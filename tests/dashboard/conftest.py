@@ -13,6 +13,7 @@ from flask import Flask
 from riskapp.assessments.models import Assessment, Status
 from riskapp.database import db, utcnow
 from riskapp.scans.models import Scan, ScanFinding, ScanStatus, finding_fingerprint
+from riskapp.scoring.models import VendorScore
 from riskapp.vendors.models import Vendor
 from scanners.findings import Severity
 
@@ -63,5 +64,21 @@ def make_scan(app: Flask) -> Callable[..., Scan]:
         db.session.add(scan)
         db.session.flush()
         return scan
+
+    return make
+
+
+@pytest.fixture
+def make_score(app: Flask) -> Callable[..., VendorScore]:
+    """Store a rating of ``vendor`` in ``tier``, as the scoring service leaves one."""
+
+    def make(vendor: Vendor, tier: str, *, score: float = 50,
+             computed_at: dt.datetime | None = None) -> VendorScore:
+        row = VendorScore(vendor_id=vendor.id, score=score, tier=tier, assessed=True,
+                          profile_id="default", profile_version="1.0.0", profile_hash="0" * 64,
+                          computed_at=computed_at or utcnow(), explanation={})
+        db.session.add(row)
+        db.session.flush()
+        return row
 
     return make

@@ -15,13 +15,14 @@ from riskapp.assessments.models import Assessment, Status
 from riskapp.database import db, utcnow
 from riskapp.scans import services as scans
 from riskapp.scans.models import Scan, ScanStatus
+from riskapp.scoring.models import VendorScore
 from riskapp.vendors import services as vendors
 from riskapp.vendors.models import Category, Criticality, Vendor, VendorStatus
 from scanners.findings import Severity
 from tests.dashboard.conftest import TODAY, days_ago
 from tests.dashboard.pages import panel_text, rows, table
 
-TIERS = ["Critical", "High", "Medium", "Low", "Not assessed", "Total"]
+TIERS = ["Critical", "High", "Moderate", "Low", "Not scored", "Total"]
 
 
 @pytest.fixture
@@ -48,25 +49,22 @@ def test_the_tier_table_heads_its_columns_with_the_tiers(officer: FlaskClient) -
     assert rows(dashboard(officer), "tiers", "thead")[0].cells == ["Category", *TIERS]
 
 
-def test_vendors_are_counted_by_category_and_tier_of_their_latest_completed_assessment(
+def test_vendors_are_counted_by_category_and_tier_of_their_latest_score(
     officer: FlaskClient, make_vendor: Callable[..., Vendor],
-    make_assessment: Callable[..., Assessment],
+    make_score: Callable[..., VendorScore], make_assessment: Callable[..., Assessment],
 ) -> None:
-    make_assessment(make_vendor(category=Category.EMAIL), Status.COMPLETED, score=80)
-    make_assessment(make_vendor(category=Category.EMAIL), Status.COMPLETED, score=55)
-    make_assessment(make_vendor(category=Category.EMAIL), Status.COMPLETED, score=10)
+    make_score(make_vendor(category=Category.EMAIL), "high")
+    make_score(make_vendor(category=Category.EMAIL), "moderate")
+    make_score(make_vendor(category=Category.EMAIL), "low")
     make_vendor(category=Category.EMAIL)
-    make_assessment(make_vendor(category=Category.HOSTING), Status.COMPLETED, score=20,
-                    floor="critical")
-    make_assessment(make_vendor(category=Category.HOSTING), Status.IN_PROGRESS)
-    reassessed = make_vendor(category=Category.MARKETING)
-    make_assessment(reassessed, Status.COMPLETED, score=90,
-                    completed_at=utcnow() - dt.timedelta(days=400))
-    make_assessment(reassessed, Status.COMPLETED, score=30, revision=2)
-    make_assessment(reassessed, Status.SENT, revision=3)
+    make_score(make_vendor(category=Category.HOSTING), "critical")
+    make_assessment(make_vendor(category=Category.HOSTING), Status.COMPLETED, score=90)
+    rescored = make_vendor(category=Category.MARKETING)
+    make_score(rescored, "critical", computed_at=utcnow() - dt.timedelta(days=400))
+    make_score(rescored, "low")
 
     assert tier_rows(dashboard(officer)) == {
-        #                 crit high med low none total
+        #                 crit high mod low none total
         "Email":          [0, 1, 1, 1, 1, 4],
         "Hosting":        [1, 0, 0, 0, 1, 2],
         "Marketing":      [0, 0, 0, 1, 0, 1],
@@ -75,34 +73,19 @@ def test_vendors_are_counted_by_category_and_tier_of_their_latest_completed_asse
     }
 
 
-@pytest.mark.parametrize(("score", "tier"), [
-    (100, "High"), (70, "High"), (69.99, "Medium"), (40, "Medium"), (39.99, "Low"), (0, "Low"),
-])
-def test_the_provisional_tier_follows_the_score_thresholds(
-    officer: FlaskClient, make_vendor: Callable[..., Vendor],
-    make_assessment: Callable[..., Assessment], score: float, tier: str,
-) -> None:
-    make_assessment(make_vendor(), Status.COMPLETED, score=score)
-
-    totals = tier_rows(dashboard(officer))["All categories"]
-
-    assert totals[TIERS.index(tier)] == 1
-    assert totals[-1] == 1
-
-
-def test_the_page_states_the_provisional_tier_rules(officer: FlaskClient) -> None:
-    assert ("Provisional tier, from each vendor's latest completed assessment: critical when "
-            "a critical answer gates the rating, otherwise by risk score: high from 70, "
-            "medium from 40, low below.") in panel_text(dashboard(officer), "tiers")
+def test_the_page_says_where_the_tiers_come_from(officer: FlaskClient) -> None:
+    assert ("Risk tier from each vendor's latest stored risk score, rated by the scoring "
+            "profile it was computed with") in panel_text(dashboard(officer), "tiers")
 
 
 def test_archived_vendors_leave_the_counts(
     officer: FlaskClient, make_vendor: Callable[..., Vendor],
     make_assessment: Callable[..., Assessment], make_user: Callable[..., User],
+    make_score: Callable[..., VendorScore],
 ) -> None:
     make_vendor()
     archived = make_vendor()
-    make_assessment(archived, Status.COMPLETED, score=90)
+    make_score(archived, "high")
     make_assessment(archived, Status.SENT, due_date=days_ago(5))
     vendors.set_archived(archived, True, actor=make_user(Role.OFFICER))
     db.session.commit()

@@ -127,8 +127,8 @@ def test_load_leaves_an_intact_audit_trail(first_load: Result) -> None:
     report = audit.verify_chain()
 
     assert report.intact
-    # The admin, each vendor, then each example accepted risk.
-    assert report.events_checked == 1 + vendor_count() + len(EXAMPLE_ACCEPTANCES)
+    # The admin, each vendor, each example accepted risk, then each vendor's first score.
+    assert report.events_checked == 1 + 2 * vendor_count() + len(EXAMPLE_ACCEPTANCES)
 
 
 def test_database_with_vendors_but_no_accounts_is_left_alone(

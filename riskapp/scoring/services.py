@@ -1,0 +1,190 @@
+"""Rate vendors from what the database knows of them, and keep every rating.
+
+Each rating is stored as a :class:`VendorScore` with the profile's id, version and hash, so a
+new profile never rewrites history: only rescoring (an explicit, audited action, or a completed
+assessment or finished scan of that vendor) adds a newer rating. Services flush; the caller
+commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from riskapp.accounts.models import User
+from riskapp.assessments import services as assessments
+from riskapp.assessments.models import Assessment, Status
+from riskapp.audit import services as audit
+from riskapp.database import db
+from riskapp.scans.models import Scan, ScanStatus
+from riskapp.scans.services import acceptances_by_fingerprint
+from riskapp.scoring.engine import (
+    BAA_UNKNOWN,
+    AnswerShare,
+    AssessmentResult,
+    FindingFact,
+    Inputs,
+    ScanResult,
+    VendorFacts,
+    rate,
+)
+from riskapp.scoring.models import VendorScore
+from riskapp.scoring.profile import DEFAULT_PROFILE, Profile, ProfileError, load_profile
+from riskapp.vendors.models import Vendor
+from riskapp.vendors.services import vendor_target
+
+log = logging.getLogger(__name__)
+HISTORY_SIZE = 10
+
+
+def init_scoring(app: Flask) -> None:
+    """Rescore a vendor whenever one of its assessments is completed."""
+    app.config.setdefault("SCORING_PROFILE", DEFAULT_PROFILE)
+    assessments.assessment_completed.connect(_on_assessment_completed)
+
+
+def current_profile() -> Profile:
+    """The profile new ratings use. :raises ProfileError: when its file has mistakes."""
+    return load_profile(Path(current_app.config.get("SCORING_PROFILE") or DEFAULT_PROFILE))
+
+
+def baa_status(vendor: Vendor) -> str:
+    """The vendor's BAA status for the rating: ``unknown`` until BAAs are tracked.
+
+    The BAA feature answers ``signed``, or ``missing``, ``expired`` or ``pending`` (which
+    rate a PHI vendor critical when the profile's ``phi_without_baa`` gate is on).
+    """
+    return BAA_UNKNOWN
+
+
+# --- gathering the inputs --------------------------------------------------------------------
+
+
+def latest_completed_assessment(vendor: Vendor) -> Assessment | None:
+    return db.session.scalar(
+        select(Assessment)
+        .where(Assessment.vendor_id == vendor.id, Assessment.status == Status.COMPLETED.value)
+        .order_by(Assessment.completed_at.desc().nulls_last(), Assessment.id.desc()).limit(1))
+
+
+def latest_finished_scan(vendor: Vendor) -> Scan | None:
+    return db.session.scalar(
+        select(Scan).where(Scan.vendor_id == vendor.id, Scan.status == ScanStatus.DONE.value)
+        .options(selectinload(Scan.findings))
+        .order_by(Scan.finished_at.desc().nulls_last(), Scan.id.desc()).limit(1))
+
+
+def assessment_result(assessment: Assessment) -> AssessmentResult:
+    """The recorded score, floor and intake risk, explained by each answer's share."""
+    parts = assessments.scored(assessment)
+    count = len(parts) or 1
+    answers = tuple(
+        AnswerShare(part.questionnaire.title, c.question_id, c.question, c.answer,
+                    c.share / count, c.citation)
+        for part in parts for c in part.result.explained)
+    critical = tuple(f"{f.question}: {f.answer}" for part in parts for f in part.result.findings
+                     if f.finding.severity == "critical")
+    return AssessmentResult(assessment.id, assessment.score or 0.0, assessment.score_floor,
+                            assessment.inherent_risk, answers, critical)
+
+
+def scan_result(scan: Scan, vendor: Vendor) -> ScanResult:
+    accepted = acceptances_by_fingerprint(vendor)
+    return ScanResult(scan.id, tuple(
+        FindingFact(f.id, f.finding_id, f.title, f.severity, f.target,
+                    accepted[f.fingerprint].reason if f.fingerprint in accepted else None)
+        for f in scan.findings_by_severity))
+
+
+def gather(vendor: Vendor) -> tuple[Inputs, Assessment | None, Scan | None]:
+    """The engine's inputs for ``vendor``, with the assessment and scan they came from."""
+    assessment = latest_completed_assessment(vendor)
+    scan = latest_finished_scan(vendor)
+    facts = VendorFacts(vendor.category, vendor.criticality, vendor.stores_phi,
+                        vendor.processes_phi, vendor.transmits_phi)
+    return (Inputs(facts, assessment_result(assessment) if assessment else None,
+                   scan_result(scan, vendor) if scan else None, baa_status(vendor)),
+            assessment, scan)
+
+
+# --- storing ratings ------------------------------------------------------------------------
+
+
+def score_vendor(vendor: Vendor, *, actor: User | None, reason: str,
+                 profile: Profile | None = None) -> VendorScore:
+    """Rate ``vendor`` now with ``profile`` (the current one by default) and store it."""
+    profile = profile or current_profile()
+    inputs, assessment, scan = gather(vendor)
+    risk = rate(inputs, profile)
+    row = VendorScore(
+        vendor_id=vendor.id, score=risk.score, tier=risk.tier, assessed=risk.assessed,
+        profile_id=profile.id, profile_version=profile.version,
+        profile_hash=profile.content_hash, assessment_id=assessment.id if assessment else None,
+        scan_id=scan.id if scan else None, reason=reason[:200],
+        computed_by_id=actor.id if actor else None, explanation=risk.to_json())
+    db.session.add(row)
+    db.session.flush()
+    audit.record("vendor.scored", actor=actor, actor_label=None if actor else "riskapp",
+                 target=vendor_target(vendor),
+                 summary=f"Scored {risk.score:g} ({risk.tier}) with profile {profile.label} "
+                         f"({reason})",
+                 changes={"score": risk.score, "tier": risk.tier, "profile": profile.label,
+                          "profile_hash": profile.content_hash})
+    return row
+
+
+def rescore(vendors: Iterable[Vendor], *, actor: User | None,
+            reason: str = "rescored") -> list[VendorScore]:
+    """Rate each vendor again with the current profile (read once for all of them)."""
+    profile = current_profile()
+    return [score_vendor(vendor, actor=actor, reason=reason, profile=profile)
+            for vendor in vendors]
+
+
+def working_vendors() -> list[Vendor]:
+    return list(db.session.scalars(select(Vendor).where(Vendor.archived_at.is_(None))
+                                   .order_by(Vendor.id)))
+
+
+def score_quietly(vendor: Vendor, *, actor: User | None, reason: str) -> VendorScore | None:
+    """Rescore after an event (a completion, a scan): a broken profile is logged, and must
+    not undo the event itself."""
+    try:
+        return score_vendor(vendor, actor=actor, reason=reason)
+    except ProfileError as error:
+        log.error("vendor %s not rescored: the scoring profile has errors:\n%s", vendor.id,
+                  error)
+        return None
+
+
+def rescore_after_scan(scan_id: int) -> None:
+    scan = db.session.get(Scan, scan_id)
+    if scan is not None and scan.status_enum is ScanStatus.DONE:
+        score_quietly(scan.vendor, actor=None, reason=f"scan #{scan.id} finished")
+
+
+def _on_assessment_completed(assessment: Assessment, **extra: Any) -> None:
+    score_quietly(assessment.vendor, actor=extra.get("actor"),
+                  reason=f"assessment #{assessment.id} completed")
+
+
+# --- reading ratings ------------------------------------------------------------------------
+
+
+def latest_score(vendor: Vendor) -> VendorScore | None:
+    return db.session.scalar(select(VendorScore).where(VendorScore.vendor_id == vendor.id)
+                             .order_by(VendorScore.computed_at.desc(), VendorScore.id.desc())
+                             .limit(1))
+
+
+def score_history(vendor: Vendor, limit: int = HISTORY_SIZE) -> list[VendorScore]:
+    """The vendor's ratings, newest first."""
+    return list(db.session.scalars(
+        select(VendorScore).where(VendorScore.vendor_id == vendor.id)
+        .order_by(VendorScore.computed_at.desc(), VendorScore.id.desc()).limit(limit)))
