@@ -36,12 +36,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# The end-to-end test drives Debian's chromium (Playwright never downloads a browser). Install it
-# where this machine can (root with apt-get); elsewhere that test skips, or fails with CI=true.
+# The end-to-end test drives Debian's chromium (Playwright never downloads a browser), and the
+# reports embed DejaVu and, for CJK vendor names, WenQuanYi Micro Hei. Install them where this
+# machine can (root with apt-get); elsewhere those tests skip, or the browser test fails with CI=true.
 chromium:
-	@command -v chromium >/dev/null || { [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null \
-		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
-		|| echo "chromium is not installed and cannot be here: the end-to-end test needs it"
+	@command -v chromium >/dev/null && [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] \
+		&& [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] \
+		|| { [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null && apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core \
+		fonts-wqy-microhei; } \
+		|| echo "chromium or the report fonts are missing and cannot be installed here"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -27,6 +27,8 @@ from riskapp.extensions import csrf, db, login_manager
 from riskapp.migrate import db_cli
 from riskapp.questionnaires.cli import questionnaires_cli
 from riskapp.questionnaires.views import bp as questionnaires_bp
+from riskapp.reports.cli import reports_cli
+from riskapp.reports.views import bp as reports_bp
 from riskapp.scans.cli import scans_cli
 from riskapp.scans.queue import init_scan_queue
 from riskapp.scans.views import bp as scans_bp
@@ -100,13 +102,13 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     for blueprint in (auth_bp, users_bp, audit_bp, dashboard_bp, vendors_bp, questionnaires_bp,
-                      assessments_bp, portal_bp, scans_bp, scoring_bp):
+                      assessments_bp, portal_bp, scans_bp, scoring_bp, reports_bp):
         app.register_blueprint(blueprint)
 
 
 def register_commands(app: Flask) -> None:
     for group in (db_cli, users_cli, audit_cli, vendors_cli, demo_cli, questionnaires_cli,
-                  scans_cli, scores_cli):
+                  scans_cli, scores_cli, reports_cli):
         app.cli.add_command(group)
 
 

@@ -40,6 +40,8 @@ WHO_MAY = {
     "vendors.import_csv": EDITORS,
     "vendors.confirm_import": EDITORS,
     "scoring.rescore": EDITORS,
+    "reports.vendor_report_pdf": SIGNED_IN,
+    "reports.vendor_report": SIGNED_IN,
     "users.index": ADMINS,
     "users.create": ADMINS,
     "users.edit": ADMINS,

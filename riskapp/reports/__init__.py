@@ -1,0 +1,1 @@
+"""Risk reports: the vendor due-diligence PDF (and, later, the portfolio report)."""
