@@ -205,6 +205,13 @@ def overdue_count(today: dt.date) -> int:
     ) or 0
 
 
+def overdue_by_vendor(today: dt.date) -> dict[int, int]:
+    """How many overdue assessments each vendor has, by vendor id (none: not in the dict)."""
+    rows = db.session.execute(select(Assessment.vendor_id, func.count())
+                              .where(_overdue(today)).group_by(Assessment.vendor_id))
+    return dict(rows.all())
+
+
 def most_overdue(today: dt.date, limit: int = LIST_SIZE) -> list[OverdueAssessment]:
     """The overdue assessments of working vendors, longest overdue first."""
     rows = db.session.execute(

@@ -7,8 +7,9 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from riskapp.reports import services
-from riskapp.reports.files import vendor_report_name
+from riskapp.reports import portfolio, services
+from riskapp.reports.files import portfolio_name, vendor_report_name
+from riskapp.reports.portfolio_report import portfolio_pdf
 from riskapp.reports.vendor_report import vendor_pdf
 from riskapp.vendors.services import get_vendor
 
@@ -25,9 +26,21 @@ def vendor_command(vendor_id: int, output: Path | None) -> None:
     if vendor is None:
         raise click.ClickException(f"no vendor with id {vendor_id}")
     report = services.vendor_report(vendor)
-    path = output or Path(vendor_report_name(report))
+    _write(output or Path(vendor_report_name(report)), vendor_pdf(report))
+
+
+@reports_cli.command("portfolio")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the PDF (default: portfolio-DATE.pdf here).")
+def portfolio_command(output: Path | None) -> None:
+    """Write the leadership portfolio report of the working inventory."""
+    report = portfolio.portfolio()
+    _write(output or Path(portfolio_name(report.generated, "pdf")), portfolio_pdf(report))
+
+
+def _write(path: Path, content: bytes) -> None:
     try:
-        path.write_bytes(vendor_pdf(report))
+        path.write_bytes(content)
     except OSError as error:
         raise click.ClickException(f"cannot write {path}: {error.strerror}") from error
     click.echo(f"Wrote {path}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 
@@ -18,9 +19,19 @@ def vendor_report_name(report: VendorReport) -> str:
                                   f"{report.generated:%Y-%m-%d}"])) + ".pdf"
 
 
+def portfolio_name(generated: dt.datetime, extension: str) -> str:
+    """``portfolio-<date>.<extension>``."""
+    return f"portfolio-{generated:%Y-%m-%d}.{extension}"
+
+
 def pdf_download(content: bytes, filename: str) -> Response:
     """Send a PDF as an attachment that no cache keeps: it describes security gaps."""
-    return Response(content, mimetype="application/pdf", headers={
+    return download(content, filename, "application/pdf")
+
+
+def download(content: bytes | str, filename: str, mimetype: str) -> Response:
+    """Send ``content`` as an attachment named ``filename`` that no cache keeps."""
+    return Response(content, mimetype=mimetype, headers={
         "Content-Disposition": f'attachment; filename="{filename}"',
         "Cache-Control": "private, no-store",
     })

@@ -27,7 +27,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
 
 BODY, BOLD, FALLBACK = "RiskSans", "RiskSans-Bold", "RiskCJK"
 # Debian packages: fonts-dejavu-core (Latin, Greek, Cyrillic) and fonts-wqy-microhei (CJK;
@@ -39,6 +39,8 @@ BOLD_FILES = ("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
 FALLBACK_FILES = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
                   "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 MARGIN = 18 * mm
+WIDTH = A4[0] - 2 * MARGIN  # of the text on a page
+CELL_LIMIT = 400  # characters of one table cell: a row taller than a page cannot split
 INK, MUTED = colors.HexColor("#1f2933"), colors.HexColor("#52606d")
 RULE = colors.HexColor("#cbd2d9")
 TIER_COLOURS = {"low": colors.HexColor("#2f855a"), "moderate": colors.HexColor("#b7791f"),
@@ -146,6 +148,20 @@ def styles() -> dict[str, ParagraphStyle]:
 def para(value: object, style: str = "body", *, markup: str = "") -> Paragraph:
     """A paragraph of ``value`` printed literally, after ``markup`` (our own, trusted)."""
     return Paragraph(markup + text(value), styles()[style])
+
+
+def table(rows: list[list[object]], widths: list[float], *, header: bool = True) -> Table:
+    """A ruled table of ``rows``, each cell printed literally (and cut to ``CELL_LIMIT``)."""
+    cells = [[c if isinstance(c, Flowable) else para(shorten(str(c), CELL_LIMIT), "cell")
+              for c in row] for row in rows]
+    result = Table(cells, colWidths=widths, repeatRows=1 if header else 0, hAlign="LEFT")
+    result.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
+        ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        *([("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f6"))] if header else []),
+    ]))
+    return result
 
 
 def draw_text(canvas: Canvas, x: float, y: float, value: str, size: float, *,

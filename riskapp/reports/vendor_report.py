@@ -12,16 +12,13 @@ from reportlab.platypus import (
     KeepTogether,
     PageBreak,
     Spacer,
-    Table,
-    TableStyle,
 )
 
 from riskapp.reports import pdf
 from riskapp.reports.pdf import para
 from riskapp.reports.services import PART_LABELS, VendorReport
 
-WIDTH = 174 * mm  # A4 less the margins
-CELL_LIMIT = 400  # characters of one table cell: a row taller than a page cannot split
+WIDTH = pdf.WIDTH
 
 
 def vendor_pdf(report: VendorReport) -> bytes:
@@ -33,19 +30,6 @@ def vendor_pdf(report: VendorReport) -> bytes:
     return pdf.render(story, title=f"Vendor due-diligence report: {report.vendor.name}",
                       subject=f"Vendor due-diligence report — {report.vendor.name}",
                       generated=report.generated)
-
-
-def _table(rows: list[list[object]], widths: list[float], *, header: bool = True) -> Table:
-    cells = [[c if isinstance(c, Flowable) else para(pdf.shorten(str(c), CELL_LIMIT), "cell")
-              for c in row] for row in rows]
-    table = Table(cells, colWidths=widths, repeatRows=1 if header else 0, hAlign="LEFT")
-    table.setStyle(TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LINEBELOW", (0, 0), (-1, -1), 0.4, pdf.RULE),
-        ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-        *([("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f6"))] if header else []),
-    ]))
-    return table
 
 
 def _tier(report: VendorReport) -> str:
@@ -72,7 +56,7 @@ def _cover(report: VendorReport) -> list[Flowable]:
         para(vendor.name, "title"),
         para(f"Generated {report.generated:%d %B %Y}", "subtitle"), Spacer(1, 10 * mm),
         para("", "subtitle", markup=f"Risk tier {_tier(report)} · score {score}"),
-        Spacer(1, 12 * mm), _table(facts, [45 * mm, 120 * mm], header=False),
+        Spacer(1, 12 * mm), pdf.table(facts, [45 * mm, 120 * mm], header=False),
         Spacer(1, 10 * mm),
         para("Confidential: contains information about our vendors' security controls. "
              "Share within the organisation only.", "small"),
@@ -91,7 +75,7 @@ def _summary(report: VendorReport) -> list[Flowable]:
         return story
     story.append(para("The five biggest risks", "h2"))
     if risk.top():
-        story.append(_table(
+        story.append(pdf.table(
             [["Points", "Risk", "Why"]]
             + [[f"{c.points:.1f}", c.label, c.detail] for c in risk.top()],
             [16 * mm, 62 * mm, 96 * mm]))
@@ -202,7 +186,7 @@ def _remediations(report: VendorReport) -> list[Flowable]:
     story: list[Flowable] = [para("Recommended remediations", "h1")]
     if not report.remediations:
         return [*story, para("None: no answer or open scan finding calls for one.")]
-    return [*story, _table(
+    return [*story, pdf.table(
         [["Severity", "Issue", "What to do", "From"]]
         + [[r.severity, r.title, r.action, r.source] for r in report.remediations],
         [18 * mm, 45 * mm, 72 * mm, 39 * mm])]
@@ -223,7 +207,7 @@ def _appendix(report: VendorReport) -> list[Flowable]:
     for gate in risk.gates:
         story.append(para(gate.reason, markup="<b>Rated critical whatever the score:</b> "))
     if risk.contributions:
-        story.append(_table(
+        story.append(pdf.table(
             [["Points", "From", "What", "Why", "Source"]]
             + [[f"{c.points:.2f}", c.source, c.label, c.detail, c.reference]
                for c in risk.contributions],
