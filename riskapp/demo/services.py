@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
+from io import BytesIO
 
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
 
 from riskapp.access import Role
 from riskapp.accounts import services as accounts
 from riskapp.accounts.models import User
+from riskapp.assessments import evidence
+from riskapp.assessments import services as assessments
+from riskapp.assessments.models import Assessment
 from riskapp.database import db, utcnow
 from riskapp.demo.data import DEMO_ADMIN_EMAIL, DEMO_VENDORS
 from riskapp.demo.scan_data import EXAMPLE_ACCEPTANCES, EXAMPLE_SCANS
+from riskapp.questionnaires import services as questionnaires
+from riskapp.questionnaires.answers import Answer
+from riskapp.questionnaires.sample_answers import least_risky_answers
 from riskapp.scans import services as scans
 from riskapp.scans.models import Scan, ScanStatus, finding_fingerprint
 from riskapp.scoring import services as scoring
@@ -44,9 +52,48 @@ def load_demo_data() -> DemoLoad | None:
                                            name="Demo Administrator")
     by_name = {fields.name: vendors.create_vendor(fields, actor=admin) for fields in DEMO_VENDORS}
     load_example_scans(admin, by_name)
+    load_example_assessment(admin, by_name[DEMO_ASSESSED_VENDOR])
     for vendor in by_name.values():
         scoring.score_quietly(vendor, actor=admin, reason="demo data loaded")
     return DemoLoad(admin.email, password, len(DEMO_VENDORS), len(EXAMPLE_SCANS))
+
+
+# The example assessment: Northwind answered the email questionnaire well, with one weaker
+# answer so the score has something to explain, and attached its SOC 2 report.
+DEMO_ASSESSED_VENDOR = "Northwind Secure Mail"
+DEMO_QUESTIONNAIRE = "email-vendor"
+DEMO_WEAKER_ANSWERS = {"session_timeout_minutes": Answer(120)}
+DEMO_REPORT = ("northwind-soc2-type2-2026.pdf",
+               b"%PDF-1.7\n% Northwind Secure Mail: SOC 2 Type II report (demo)\n%%EOF\n")
+
+
+def load_example_assessment(admin: User, vendor: Vendor) -> Assessment | None:
+    """A completed assessment of ``vendor`` through the real workflow (start, answer,
+    submit, complete), when the email questionnaire is published (make run publishes first)."""
+    version = questionnaires.latest_published(DEMO_QUESTIONNAIRE)
+    if version is None:
+        return None
+    assessment, _token = assessments.start_assessment(
+        vendor, [version], due_date=date.today() + timedelta(days=14),
+        respondent_name=vendor.contact_name or "Vendor security team",
+        respondent_email=vendor.contact_email or "security@vendor.example", actor=admin,
+        link_days=30)
+    entry = assessment.questionnaires[0]
+    name, content = DEMO_REPORT
+    report = evidence.store(assessment, entry, "evidence",
+                            FileStorage(stream=BytesIO(content), filename=name),
+                            by="demo data")
+    definition = assessments.definition_of(entry)
+    given = {qid: answer for qid, answer in DEMO_WEAKER_ANSWERS.items()
+             if qid in definition.by_id}
+    answers = least_risky_answers(definition, given,
+                                  evidence=(evidence.as_reference(report),))
+    by = f"{assessment.respondent_email} (vendor)"
+    assessments.save_answers(assessment, entry, answers, {}, by=by)
+    assessments.submit(assessment, name=assessment.respondent_name, title="Security lead",
+                       by=by)
+    assessments.complete(assessment, actor=admin)
+    return assessment
 
 
 def load_example_scans(admin: User, by_name: dict[str, Vendor]) -> None:

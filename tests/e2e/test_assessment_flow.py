@@ -15,6 +15,7 @@ from playwright.sync_api import Browser, Dialog, Locator, Page, expect
 
 from riskapp.questionnaires.answers import Answer
 from riskapp.questionnaires.loader import load_directory
+from riskapp.questionnaires.sample_answers import least_risky_answers as ideal_answers
 from tests.e2e.conftest import QUESTIONNAIRES, STEP_TIMEOUT_MS, LiveApp
 from tests.e2e.questionnaire_pages import (
     Upload,
@@ -25,7 +26,6 @@ from tests.e2e.questionnaire_pages import (
     save_and_continue,
     type_answer,
 )
-from tests.questionnaires.ideal_vendor import ideal_answers
 
 VENDOR = "Northwind Secure Mail"
 RESPONDENT = "Vera Vendor"

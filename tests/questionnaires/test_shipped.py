@@ -16,8 +16,9 @@ import pytest
 from riskapp.questionnaires.answers import Answer, problems, visibility
 from riskapp.questionnaires.definition import Questionnaire
 from riskapp.questionnaires.loader import load_directory
+from riskapp.questionnaires.sample_answers import EVIDENCE
+from riskapp.questionnaires.sample_answers import least_risky_answers as ideal_answers
 from riskapp.questionnaires.scoring import score
-from tests.questionnaires.ideal_vendor import EVIDENCE, ideal_answers
 
 SHIPPED = Path(__file__).parents[2] / "questionnaires"
 IDS = ["email-vendor", "hosting-vendor", "marketing-vendor"]

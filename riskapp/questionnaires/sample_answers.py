@@ -1,9 +1,9 @@
-"""The ideal vendor: the least risky answer to every question a questionnaire shows.
+"""Sample answers: the least risky answer to every question a questionnaire shows.
 
 Answering every shown question with its least risky answer (the choice with the fewest points,
 a number in the band with the fewest points, a recent date, the US only, one good row per
-group), again and again until no new question appears. Used by the tests of the shipped
-questionnaires and by the end-to-end test.
+group), again and again until no new question appears. The demo data fills its example
+assessment this way, and the tests use it as "the ideal vendor".
 """
 
 from __future__ import annotations
@@ -24,10 +24,11 @@ from riskapp.questionnaires.question_types import (
     Question,
 )
 
-EVIDENCE = ({"name": "evidence.pdf"},)
+EVIDENCE: tuple[dict[str, Any], ...] = ({"name": "evidence.pdf"},)
 
 
-def _best_value(question: Question, shown_choices: tuple[str, ...] | None) -> Any:
+def _best_value(question: Question, shown_choices: tuple[str, ...] | None,
+                evidence: tuple[dict[str, Any], ...]) -> Any:
     if isinstance(question, ChoiceQuestion):
         offered = [c for c in question.choices if shown_choices is None or c.id in shown_choices]
         best = min(offered, key=lambda c: c.points or 0)
@@ -48,9 +49,9 @@ def _best_value(question: Question, shown_choices: tuple[str, ...] | None) -> An
     if isinstance(question, Countries):
         return ["US"]
     if isinstance(question, File):
-        return [{"name": "report.pdf"}]
+        return [dict(ref) for ref in evidence]
     if isinstance(question, Group):
-        row = {sub.id: _best_value(sub, None) for sub in question.questions}
+        row = {sub.id: _best_value(sub, None, evidence) for sub in question.questions}
         return [row for _ in range(max(1, question.min_rows))]
     if question.type == "email":
         return "security@vendor.example"
@@ -59,9 +60,12 @@ def _best_value(question: Question, shown_choices: tuple[str, ...] | None) -> An
     return "We describe this in our security policy."
 
 
-def ideal_answers(questionnaire: Questionnaire,
-                  given: dict[str, Answer] | None = None) -> dict[str, Answer]:
-    """``given``, and the least risky answer to every other question it leads to."""
+def least_risky_answers(
+    questionnaire: Questionnaire, given: dict[str, Answer] | None = None, *,
+    evidence: tuple[dict[str, Any], ...] = EVIDENCE,
+) -> dict[str, Answer]:
+    """``given``, and the least risky answer to every other question it leads to; file
+    questions and evidence get the ``evidence`` file references."""
     answers = dict(given or {})
     for _ in range(20):
         seen = visibility(questionnaire, answers)
@@ -70,7 +74,7 @@ def ideal_answers(questionnaire: Questionnaire,
         if not missing:
             return answers
         for question in missing:
-            value = _best_value(question, seen.choices.get(question.id))
+            value = _best_value(question, seen.choices.get(question.id), evidence)
             answers[question.id] = Answer(value=value, comment="Explained in our policy.",
-                                          evidence=EVIDENCE)
-    raise AssertionError("answering kept revealing new questions")
+                                          evidence=evidence)
+    raise ValueError("answering kept revealing new questions")
