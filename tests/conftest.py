@@ -35,6 +35,9 @@ from riskapp.migrate import upgrade
 from riskapp.vendors import services as vendor_services
 from riskapp.vendors.models import Category, Criticality, Vendor, VendorStatus
 
+# The scanner lab (DNS, SMTP and web servers on loopback), for any test that scans.
+pytest_plugins = ["tests.scanners.lab.fixtures"]
+
 POSTGRES_URL = os.environ.get("RISKAPP_TEST_DATABASE_URL", "").strip()
 REDIS_URL = os.environ.get("RISKAPP_TEST_REDIS_URL", "").strip()
 IN_CI = os.environ.get("CI", "").lower() == "true"

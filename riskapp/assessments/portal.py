@@ -99,9 +99,10 @@ def _by(assessment: Assessment) -> str:
 def _pages(assessment: Assessment) -> list[tuple[int, Questionnaire, Section, bool]]:
     """Every shown section in order, as (part, questionnaire, section, has problems)."""
     pages = []
+    saved = services.answers_by_questionnaire(assessment)
     for part, entry in enumerate(assessment.questionnaires):
         questionnaire = services.definition_of(entry)
-        given, _ = services.answers_of(assessment, entry)
+        given = saved[entry.questionnaire_version_id]
         seen = answer_rules.visibility(questionnaire, given)
         found = answer_rules.problems(questionnaire, given)
         for section in questionnaire.sections:

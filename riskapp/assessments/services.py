@@ -37,7 +37,7 @@ from riskapp.questionnaires.answers import Answer, Progress, problems, progress
 from riskapp.questionnaires.definition import Questionnaire
 from riskapp.questionnaires.models import QuestionnaireVersion
 from riskapp.questionnaires.scoring import Score, score
-from riskapp.questionnaires.services import latest_published, snapshot
+from riskapp.questionnaires.services import semver, snapshot
 from riskapp.vendors.models import Vendor
 
 TOKEN_BYTES = 32  # 256 bits from the OS's CSPRNG; only its SHA-256 is stored
@@ -76,9 +76,12 @@ def definition_of(entry: AssessmentQuestionnaire) -> Questionnaire:
 
 def offered_versions() -> list[QuestionnaireVersion]:
     """The latest published version of every questionnaire, by title."""
-    ids = db.session.scalars(select(QuestionnaireVersion.questionnaire_id).distinct()).all()
-    latest = [row for qid in ids if (row := latest_published(qid)) is not None]
-    return sorted(latest, key=lambda row: row.title)
+    latest: dict[str, QuestionnaireVersion] = {}
+    for row in db.session.scalars(select(QuestionnaireVersion)):
+        held = latest.get(row.questionnaire_id)
+        if held is None or semver(row.version) > semver(held.version):
+            latest[row.questionnaire_id] = row
+    return sorted(latest.values(), key=lambda row: row.title)
 
 
 def default_versions(vendor: Vendor) -> list[QuestionnaireVersion]:
@@ -217,6 +220,17 @@ def _records(assessment: Assessment, entry: AssessmentQuestionnaire) -> dict[str
     return {row.question_id: row for row in rows}
 
 
+def answers_by_questionnaire(assessment: Assessment) -> dict[int, dict[str, Answer]]:
+    """Every saved answer of the assessment in one query, by questionnaire version id."""
+    found: dict[int, dict[str, Answer]] = {e.questionnaire_version_id: {}
+                                           for e in assessment.questionnaires}
+    for row in db.session.scalars(select(AnswerRecord).where(
+            AnswerRecord.assessment_id == assessment.id)):
+        found.setdefault(row.questionnaire_version_id, {})[row.question_id] = \
+            Answer.from_json(row.data)
+    return found
+
+
 def answers_of(assessment: Assessment, entry: AssessmentQuestionnaire
                ) -> tuple[dict[str, Answer], dict[str, int]]:
     """The saved answers and their revisions, by question id."""
@@ -291,9 +305,9 @@ def _touch(assessment: Assessment) -> None:
 # --- progress, submission and review -------------------------------------------------------------
 def overall_progress(assessment: Assessment) -> Progress:
     answered = required = 0
+    saved = answers_by_questionnaire(assessment)
     for entry in assessment.questionnaires:
-        given, _ = answers_of(assessment, entry)
-        part = progress(definition_of(entry), given)
+        part = progress(definition_of(entry), saved[entry.questionnaire_version_id])
         answered, required = answered + part.answered, required + part.required
     return Progress(answered, required)
 
@@ -301,8 +315,9 @@ def overall_progress(assessment: Assessment) -> Progress:
 def missing(assessment: Assessment) -> list[tuple[AssessmentQuestionnaire, str, list[str]]]:
     """Every question that stops the vendor from submitting, with what is wrong."""
     found = []
+    saved = answers_by_questionnaire(assessment)
     for entry in assessment.questionnaires:
-        given, _ = answers_of(assessment, entry)
+        given = saved[entry.questionnaire_version_id]
         for question_id, issues in problems(definition_of(entry), given).items():
             found.append((entry, question_id, issues))
     return found
@@ -371,9 +386,10 @@ class ScoredQuestionnaire:
 
 def scored(assessment: Assessment) -> list[ScoredQuestionnaire]:
     parts = []
+    saved = answers_by_questionnaire(assessment)
     for entry in assessment.questionnaires:
         questionnaire = definition_of(entry)
-        given, _ = answers_of(assessment, entry)
+        given = saved[entry.questionnaire_version_id]
         parts.append(ScoredQuestionnaire(entry, questionnaire, given,
                                          score(questionnaire, given)))
     return parts

@@ -57,12 +57,12 @@ class PublishResult:
     message: str
 
 
-def _semver(version: str) -> tuple[int, ...]:
+def semver(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
 
 
 def _next_patch(version: str) -> str:
-    major, minor, patch = _semver(version)
+    major, minor, patch = semver(version)
     return f"{major}.{minor}.{patch + 1}"
 
 
@@ -75,7 +75,7 @@ def published(questionnaire_id: str, version: str) -> QuestionnaireVersion | Non
 def latest_published(questionnaire_id: str) -> QuestionnaireVersion | None:
     rows = db.session.scalars(select(QuestionnaireVersion).where(
         QuestionnaireVersion.questionnaire_id == questionnaire_id)).all()
-    return max(rows, key=lambda row: _semver(row.version), default=None)
+    return max(rows, key=lambda row: semver(row.version), default=None)
 
 
 def snapshot(row: QuestionnaireVersion) -> Questionnaire:
@@ -95,7 +95,7 @@ def publish(questionnaire: Questionnaire, *, actor: User | None) -> PublishResul
                              f"{qid} {version} is already published with other content; give "
                              f"the file a new version (e.g. {_next_patch(version)})")
     latest = latest_published(qid)
-    if latest is not None and _semver(version) < _semver(latest.version):
+    if latest is not None and semver(version) < semver(latest.version):
         return PublishResult(qid, version, Outcome.REFUSED,
                              f"{qid} {version} is older than the published {latest.version}; "
                              f"use a higher version (e.g. {_next_patch(latest.version)})")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -40,25 +40,7 @@ def viewer(login_as: Callable[..., FlaskClient]) -> FlaskClient:
     return login_as(Role.VIEWER)
 
 
-# --- the scanner lab -------------------------------------------------------------------------
-
-
-@pytest.fixture
-def dns_lab() -> Iterator[DnsLab]:
-    with DnsLab() as lab:
-        yield lab
-
-
-@pytest.fixture(scope="session")
-def web_lab_servers() -> Iterator[WebLab]:
-    with WebLab() as lab:
-        yield lab
-
-
-@pytest.fixture
-def web_lab(web_lab_servers: WebLab) -> Iterator[WebLab]:
-    yield web_lab_servers
-    web_lab_servers.reset()
+# --- the scanner lab (its servers: tests/scanners/lab/fixtures.py) ------------------------
 
 
 @pytest.fixture

@@ -1,4 +1,8 @@
-"""Fixtures for the scanner tests: servers on 127.0.0.1 only, no app and no database."""
+"""The scanner lab as pytest fixtures: DNS, SMTP and web servers on 127.0.0.0/8 only.
+
+Registered for the whole suite in tests/conftest.py, so the scanner tests and the app's scan
+tests share one set of servers.
+"""
 
 from __future__ import annotations
 
