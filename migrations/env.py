@@ -7,10 +7,12 @@ from sqlalchemy.engine import Connection
 
 # Import every model module so autogenerate sees the whole schema.
 from riskapp.accounts import models as _accounts  # noqa: F401
+from riskapp.agreements import models as _agreements  # noqa: F401
 from riskapp.assessments import models as _assessments  # noqa: F401
 from riskapp.audit import models as _audit  # noqa: F401
 from riskapp.database import Base, UTCDateTime
 from riskapp.questionnaires import models as _questionnaires  # noqa: F401
+from riskapp.reminders import models as _reminders  # noqa: F401
 from riskapp.scans import models as _scans  # noqa: F401
 from riskapp.scoring import models as _scoring  # noqa: F401
 from riskapp.vendors import models as _vendors  # noqa: F401
