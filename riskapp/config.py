@@ -12,8 +12,10 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from riskapp.reminders.rules import parse_offsets
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
 
@@ -70,6 +72,36 @@ class Settings(BaseSettings):
                               description="Times a scan job that failed is tried again")
     scan_retry_delay: int = Field(default=60, ge=0,
                                   description="Seconds before a failed scan job is tried again")
+
+    base_url: str = Field(
+        default="http://127.0.0.1:5000",
+        description="The address users reach riskapp at, for links in reminder mails",
+    )
+    review_months: dict[str, int] = Field(
+        default={"critical": 6, "high": 12, "moderate": 18, "low": 24},
+        description="Months between assessments by risk tier, as JSON",
+    )
+    reminder_days: str = Field(
+        default="90,30,7,0",
+        description="Days before a deadline that reminders go out, comma-separated",
+    )
+    reminder_hour: int = Field(default=7, ge=0, le=23,
+                               description="Hour (UTC) the daily reminder job runs")
+
+    @field_validator("review_months")
+    @classmethod
+    def _every_tier_once(cls, months: dict[str, int]) -> dict[str, int]:
+        tiers = {"critical", "high", "moderate", "low"}
+        if set(months) != tiers or any(not 1 <= m <= 120 for m in months.values()):
+            raise ValueError("give months (1-120) for exactly the tiers critical, high, "
+                             "moderate and low")
+        return months
+
+    @field_validator("reminder_days")
+    @classmethod
+    def _offsets_parse(cls, text: str) -> str:
+        parse_offsets(text)
+        return text
 
     def to_flask_config(self) -> dict[str, Any]:
         """Return these settings under the upper-case keys Flask and its extensions read."""

@@ -113,9 +113,8 @@ def stored_path(sha256: str) -> Path:
     return _folder() / sha256[:2] / sha256
 
 
-def store(assessment: Assessment, entry: AssessmentQuestionnaire, question_id: str,
-          upload: FileStorage, *, by: str) -> EvidenceFile:
-    """Check and keep one upload for a question of the assessment."""
+def read_upload(upload: FileStorage) -> bytes:
+    """The upload's content, refused when empty or over the configured size."""
     limit_mb = float(current_app.config["UPLOAD_MAX_MB"])
     limit = int(limit_mb * 1024 * 1024)
     try:
@@ -126,11 +125,11 @@ def store(assessment: Assessment, entry: AssessmentQuestionnaire, question_id: s
         raise EvidenceError(f"{upload.filename or 'The file'} is empty.")
     if len(content) > limit:
         raise EvidenceError(f"{upload.filename} is larger than {limit_mb:g} MB.")
-    kind = detect_kind(content)
-    if kind is None:
-        labels = ", ".join(k.label for k in ACCEPTED.values())
-        raise EvidenceError(f"{upload.filename} is not a file we accept ({labels}), "
-                            "judging by its content.")
+    return content
+
+
+def keep(content: bytes) -> str:
+    """Write ``content`` under the uploads folder by its SHA-256 (once), and return that."""
     digest = hashlib.sha256(content).hexdigest()
     path = stored_path(digest)
     if not path.exists():
@@ -138,6 +137,19 @@ def store(assessment: Assessment, entry: AssessmentQuestionnaire, question_id: s
         temporary = path.with_name(f".{digest}.{os.getpid()}")
         temporary.write_bytes(content)
         temporary.replace(path)  # atomic: a reader never sees half a file
+    return digest
+
+
+def store(assessment: Assessment, entry: AssessmentQuestionnaire, question_id: str,
+          upload: FileStorage, *, by: str) -> EvidenceFile:
+    """Check and keep one upload for a question of the assessment."""
+    content = read_upload(upload)
+    kind = detect_kind(content)
+    if kind is None:
+        labels = ", ".join(k.label for k in ACCEPTED.values())
+        raise EvidenceError(f"{upload.filename} is not a file we accept ({labels}), "
+                            "judging by its content.")
+    digest = keep(content)
     record = EvidenceFile(
         assessment_id=assessment.id, questionnaire_version_id=entry.questionnaire_version_id,
         question_id=question_id, filename=safe_name(upload.filename or "evidence", kind),

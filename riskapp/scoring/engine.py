@@ -13,8 +13,8 @@ A part with nothing to say (no completed assessment, no finished scan) is left o
 others share its weight; the result says the vendor is not assessed or not scanned. Every point
 of the score is one :class:`Contribution` traced to its source (a profile factor, a question and
 its answer, a finding and its target); they add up to the score. Gates rate the vendor critical
-whatever the score: a critical answer, an unaccepted critical finding, or (once BAAs are tracked)
-a PHI vendor without a signed BAA. The weights, levels, thresholds and gates come from a
+whatever the score: a critical answer, an unaccepted critical finding, or a PHI vendor without a
+signed BAA in force. The weights, levels, thresholds and gates come from a
 :class:`~riskapp.scoring.profile.Profile`.
 """
 
@@ -25,9 +25,10 @@ from typing import Any
 
 from riskapp.scoring.profile import Profile
 
-BAA_UNKNOWN = "unknown"  # BAAs are not tracked yet: no gate, and the explanation says so
+BAA_NOT_REQUIRED = "not_required"
 BAA_SIGNED = "signed"
-BAA_UNSIGNED = frozenset({"missing", "expired", "pending"})
+# A BAA in any of these states does not cover the vendor's PHI today.
+BAA_UNSIGNED = frozenset({"missing", "pending", "expired", "terminated", "refused"})
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ class Inputs:
     vendor: VendorFacts
     assessment: AssessmentResult | None = None
     scan: ScanResult | None = None
-    baa: str = BAA_UNKNOWN
+    baa: str = BAA_SIGNED
 
 
 @dataclass(frozen=True)
@@ -284,6 +285,7 @@ def _notes(inputs: Inputs, accepted: list[Contribution]) -> list[str]:
     if accepted:
         notes.append(f"{len(accepted)} finding(s) left out: their risk was accepted by the "
                      "officer.")
-    if inputs.baa == BAA_UNKNOWN and inputs.vendor.handles_phi:
-        notes.append("BAA status unknown: BAAs are not tracked yet, so no BAA gate applies.")
+    if inputs.baa == BAA_NOT_REQUIRED and inputs.vendor.handles_phi:
+        notes.append("The vendor handles PHI, but its BAA is recorded as not required, so "
+                     "no BAA gate applies.")
     return notes

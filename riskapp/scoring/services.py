@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from riskapp.accounts.models import User
+from riskapp.agreements import services as agreements
+from riskapp.agreements.models import Agreement, BaaStatus
 from riskapp.assessments import services as assessments
 from riskapp.assessments.models import Assessment, Status
 from riskapp.audit import services as audit
@@ -25,7 +28,6 @@ from riskapp.database import db
 from riskapp.scans.models import Scan, ScanStatus
 from riskapp.scans.services import acceptances_by_fingerprint
 from riskapp.scoring.engine import (
-    BAA_UNKNOWN,
     AnswerShare,
     AssessmentResult,
     FindingFact,
@@ -47,6 +49,7 @@ def init_scoring(app: Flask) -> None:
     """Rescore a vendor whenever one of its assessments is completed."""
     app.config.setdefault("SCORING_PROFILE", DEFAULT_PROFILE)
     assessments.assessment_completed.connect(_on_assessment_completed)
+    agreements.agreement_changed.connect(_on_agreement_changed)
 
 
 def current_profile() -> Profile:
@@ -55,12 +58,11 @@ def current_profile() -> Profile:
 
 
 def baa_status(vendor: Vendor) -> str:
-    """The vendor's BAA status for the rating: ``unknown`` until BAAs are tracked.
-
-    The BAA feature answers ``signed``, or ``missing``, ``expired`` or ``pending`` (which
-    rate a PHI vendor critical when the profile's ``phi_without_baa`` gate is on).
-    """
-    return BAA_UNKNOWN
+    """The vendor's BAA as the rating reads it today: ``signed`` (and in force),
+    ``not_required``, or one of ``missing``, ``pending``, ``expired``, ``terminated`` and
+    ``refused``, which rate a PHI vendor critical when the profile's ``phi_without_baa``
+    gate is on."""
+    return agreements.state_of(vendor).scoring_status
 
 
 # --- gathering the inputs --------------------------------------------------------------------
@@ -167,6 +169,52 @@ def rescore_after_scan(scan_id: int) -> None:
     scan = db.session.get(Scan, scan_id)
     if scan is not None and scan.status_enum is ScanStatus.DONE:
         score_quietly(scan.vendor, actor=None, reason=f"scan #{scan.id} finished")
+
+
+def _on_agreement_changed(vendor: Vendor, **extra: Any) -> None:
+    score_quietly(vendor, actor=extra.get("actor"), reason="BAA or contract changed")
+
+
+def rescore_lapsed_baas(on: date) -> list[VendorScore]:
+    """Rescore each vendor whose signed BAA expired, or took effect, since its last rating
+    (run daily): the calendar, not an officer, changed its standing."""
+    candidates = db.session.execute(
+        select(Vendor, Agreement).join(Agreement, Agreement.vendor_id == Vendor.id)
+        .where(Vendor.archived_at.is_(None), Agreement.baa_status == BaaStatus.SIGNED.value,
+               or_(and_(Agreement.baa_expires_on < on, Agreement.baa_auto_renews.is_(False)),
+                   Agreement.baa_effective_on <= on))).all()
+    last_rated = dict(db.session.execute(
+        select(VendorScore.vendor_id, func.max(VendorScore.computed_at))
+        .where(VendorScore.vendor_id.in_([vendor.id for vendor, _ in candidates]))
+        .group_by(VendorScore.vendor_id)).all()) if candidates else {}
+    rescored = []
+    for vendor, agreement in candidates:
+        change = _baa_turning_point(agreement, on)
+        rated = last_rated.get(vendor.id)
+        if change is None or (rated is not None and _as_date(rated) >= change[0]):
+            continue
+        row = score_quietly(vendor, actor=None, reason=change[1])
+        if row is not None:
+            rescored.append(row)
+    return rescored
+
+
+def _as_date(moment: datetime) -> date:
+    """The UTC day of a stored timestamp (SQLite hands back naive UTC ones from func.max)."""
+    return (moment.astimezone(UTC) if moment.tzinfo else moment).date()
+
+
+def _baa_turning_point(agreement: Agreement, on: date) -> tuple[date, str] | None:
+    """The latest day up to ``on`` the BAA came into force or lapsed, and what happened."""
+    changes = []
+    if agreement.baa_effective_on:
+        changes.append((agreement.baa_effective_on,
+                        f"BAA took effect on {agreement.baa_effective_on.isoformat()}"))
+    if agreement.baa_expires_on and not agreement.baa_auto_renews:
+        changes.append((agreement.baa_expires_on + timedelta(days=1),
+                        f"BAA expired on {agreement.baa_expires_on.isoformat()}"))
+    passed = [change for change in changes if change[0] <= on]
+    return max(passed, default=None)
 
 
 def _on_assessment_completed(assessment: Assessment, **extra: Any) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 import pytest
 from flask import Flask
 
+from riskapp.agreements.models import Agreement, BaaStatus
 from riskapp.assessments.models import Assessment, Status
 from riskapp.database import db, utcnow
 from riskapp.scans.models import Scan, ScanFinding, ScanStatus, finding_fingerprint
@@ -45,5 +46,19 @@ def scanned(app: Flask) -> Callable[..., Scan]:
         db.session.add(scan)
         db.session.commit()
         return scan
+
+    return make
+
+
+@pytest.fixture
+def signed_baa(app: Flask) -> Callable[[Vendor], Agreement]:
+    """Record a signed BAA in force for ``vendor``, so the BAA gate stays shut."""
+
+    def make(vendor: Vendor) -> Agreement:
+        agreement = Agreement(vendor_id=vendor.id, baa_status=BaaStatus.SIGNED.value,
+                              baa_effective_on=dt.date.today() - dt.timedelta(days=30))
+        db.session.add(agreement)
+        db.session.commit()
+        return agreement
 
     return make

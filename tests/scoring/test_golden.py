@@ -9,6 +9,7 @@ from riskapp.scoring.engine import (
     AnswerShare,
     AssessmentResult,
     FindingFact,
+    Gate,
     Inputs,
     ScanResult,
     VendorFacts,
@@ -133,17 +134,27 @@ def test_intake_answers_join_the_inherent_risk(profile: Profile) -> None:
     assert "Intake answers" in [c.label for c in with_intake.contributions]
 
 
-def test_a_phi_vendor_without_a_signed_baa_is_critical_once_baas_are_tracked(
-        profile: Profile) -> None:
-    unknown = rate(Inputs(PHI_HOSTING_HIGH, AssessmentResult(1, 0.0)), profile)
-    missing = rate(Inputs(PHI_HOSTING_HIGH, AssessmentResult(1, 0.0), baa="missing"), profile)
-    not_phi = rate(Inputs(EMAIL_LOW, AssessmentResult(1, 0.0), baa="missing"), profile)
+@pytest.mark.parametrize("baa", ["missing", "pending", "expired", "terminated", "refused"])
+def test_a_phi_vendor_without_a_signed_baa_in_force_is_critical(profile: Profile,
+                                                                 baa: str) -> None:
+    unsigned = rate(Inputs(PHI_HOSTING_HIGH, AssessmentResult(1, 0.0), baa=baa), profile)
+    not_phi = rate(Inputs(EMAIL_LOW, AssessmentResult(1, 0.0), baa=baa), profile)
 
-    assert unknown.tier != "critical"
-    assert any(note.startswith("BAA status unknown") for note in unknown.notes)
-    assert missing.tier == "critical"
-    assert missing.gates[-1].source == "baa"
+    assert unsigned.tier == "critical"
+    assert unsigned.gates[-1] == Gate("baa", f"the vendor handles PHI and its BAA is {baa}")
     assert not_phi.tier == "low"
+
+
+def test_a_signed_baa_or_one_not_required_opens_no_gate(profile: Profile) -> None:
+    signed = rate(Inputs(PHI_HOSTING_HIGH, AssessmentResult(1, 0.0), baa="signed"), profile)
+    waived = rate(Inputs(PHI_HOSTING_HIGH, AssessmentResult(1, 0.0), baa="not_required"),
+                  profile)
+
+    assert signed.tier != "critical"
+    assert waived.tier != "critical"
+    assert signed.score == waived.score
+    assert any("recorded as not required" in note for note in waived.notes)
+    assert not any("BAA" in note for note in signed.notes)
 
 
 @pytest.mark.parametrize("inputs", [

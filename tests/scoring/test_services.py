@@ -67,10 +67,11 @@ def test_an_accepted_finding_counts_as_the_officer_decided(
 
 def test_a_new_profile_never_rewrites_a_stored_score(
     app: Flask, tmp_path: Path, make_vendor: Callable[..., Vendor],
-    completed: Callable[..., object], runner: FlaskCliRunner,
+    completed: Callable[..., object], runner: FlaskCliRunner, signed_baa: Callable[..., object],
 ) -> None:
     vendor = make_vendor(stores_phi=True, criticality=Criticality.HIGH,
                          category=Category.HOSTING)
+    signed_baa(vendor)
     completed(vendor, 40.0)
     first = services.score_vendor(vendor, actor=None, reason="first")
     db.session.commit()
