@@ -15,6 +15,7 @@ from riskapp import access, auth_session, security_headers
 from riskapp.accounts.admin_views import bp as users_bp
 from riskapp.accounts.cli import users_cli
 from riskapp.accounts.views import bp as auth_bp
+from riskapp.agreements.views import bp as agreements_bp
 from riskapp.assessments.portal import bp as portal_bp
 from riskapp.assessments.views import bp as assessments_bp
 from riskapp.audit.cli import audit_cli
@@ -27,6 +28,8 @@ from riskapp.extensions import csrf, db, login_manager
 from riskapp.migrate import db_cli
 from riskapp.questionnaires.cli import questionnaires_cli
 from riskapp.questionnaires.views import bp as questionnaires_bp
+from riskapp.reminders.cli import reminders_cli
+from riskapp.reminders.views import bp as reminders_bp
 from riskapp.reports.cli import reports_cli
 from riskapp.reports.views import bp as reports_bp
 from riskapp.scans.cli import scans_cli
@@ -102,13 +105,14 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     for blueprint in (auth_bp, users_bp, audit_bp, dashboard_bp, vendors_bp, questionnaires_bp,
-                      assessments_bp, portal_bp, scans_bp, scoring_bp, reports_bp):
+                      assessments_bp, portal_bp, scans_bp, scoring_bp, reports_bp, agreements_bp,
+                      reminders_bp):
         app.register_blueprint(blueprint)
 
 
 def register_commands(app: Flask) -> None:
     for group in (db_cli, users_cli, audit_cli, vendors_cli, demo_cli, questionnaires_cli,
-                  scans_cli, scores_cli, reports_cli):
+                  scans_cli, scores_cli, reports_cli, reminders_cli):
         app.cli.add_command(group)
 
 

@@ -80,6 +80,18 @@ WHO_MAY = {
     "scans.compare": SIGNED_IN,
     "scans.accept": EDITORS,
     "scans.withdraw": EDITORS,
+    "agreements.detail": SIGNED_IN,
+    "agreements.edit": EDITORS,
+    "agreements.upload": EDITORS,
+    "agreements.download": SIGNED_IN,
+    "agreements.confirm_clauses": EDITORS,
+    "agreements.decide": EDITORS,
+    "reminders.index": SIGNED_IN,
+    "reminders.create_feed": SIGNED_IN,
+    "reminders.revoke_feed": SIGNED_IN,
+    # The feed's secret URL is its key: calendar apps cannot sign in
+    # (tests/reminders/test_calendar_feed.py).
+    "reminders.feed": EVERYONE,
 }
 
 
@@ -106,6 +118,7 @@ def concrete_url(rule: str, vendor: Vendor, user: User) -> str:
         .replace("<int:scan_id>", "1")
         .replace("<int:finding_id>", "1")
         .replace("<int:acceptance_id>", "1")
+        .replace("<int:document_id>", "1")
     )
 
 

@@ -53,6 +53,7 @@ def test_every_post_route_refuses_a_signed_in_user_without_a_token(
         .replace("<int:assessment_id>", "1").replace("<int:part>", "0")
         .replace("<section_id>", "baa").replace("<questionnaire_id>", "email-vendor")
         .replace("<int:finding_id>", "1").replace("<int:acceptance_id>", "1")
+        .replace("<int:document_id>", "1")
         for rule in app.url_map.iter_rules()
         if "POST" in rule.methods
     ]

@@ -1,4 +1,5 @@
-"""The task queue scans run on: huey, on SQLite by default and on Redis when configured.
+"""The task queue scans and the daily reminders run on: huey, on SQLite by default and on
+Redis when configured.
 
 With nothing configured the queue is a SQLite file in the instance folder (``queue.db``), so
 one machine needs no extra server; ``RISKAPP_REDIS_URL`` moves it to Redis, for deployments
@@ -19,6 +20,7 @@ from flask import Flask, current_app
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
 from huey.api import TaskWrapper
 
+from riskapp.reminders.tasks import register_reminder_task
 from riskapp.scans.scanning import ScanOptions
 from riskapp.scans.tasks import register_tasks
 
@@ -48,9 +50,14 @@ class ScanQueue:
         """
         self.scan_vendor(scan_id)
 
+    @functools.cached_property
+    def daily_reminders(self) -> TaskWrapper:
+        return register_reminder_task(self.huey, self._app)
+
     def prepare_worker(self) -> Huey:
-        """Return the huey instance with every job registered, for a consumer to run."""
-        _ = self.scan_vendor
+        """Return the huey instance with every job registered (the scans, and the daily
+        reminders as a periodic job), for a consumer to run."""
+        _ = self.scan_vendor, self.daily_reminders
         return self.huey
 
 
