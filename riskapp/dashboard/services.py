@@ -2,8 +2,11 @@
 
 The dashboard shows the working inventory: archived vendors, and their assessments and
 findings, are left out, as they are from the vendor list. Every figure is counted or limited
-in SQL; nothing here loops over vendors, and what the template gets (plain dataclasses, and
-audit events, which have no relationships) cannot load anything more as it renders.
+in SQL, with two exceptions that still take a fixed number of queries: the PHI vendors' BAAs,
+read in one query and judged by the same pure function as everywhere (a BAA's standing
+depends on the calendar), and the deadlines, gathered as the deadlines page gathers them.
+What the template gets (plain dataclasses, deadlines, and audit events, which have no
+relationships) cannot load anything more as it renders.
 """
 
 from __future__ import annotations
@@ -15,9 +18,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 
+from riskapp.agreements.models import Agreement
+from riskapp.agreements.status import baa_state
 from riskapp.assessments.models import OPEN, Assessment, Status
 from riskapp.audit.models import AuditEvent
 from riskapp.database import db
+from riskapp.reminders import services as reminders
+from riskapp.reminders.rules import Deadline
 from riskapp.scans.models import FindingAcceptance, Scan, ScanFinding, ScanStatus
 from riskapp.scoring.models import VendorScore
 from riskapp.vendors.models import Category, Criticality, Vendor, VendorStatus
@@ -25,6 +32,8 @@ from riskapp.vendors.services import count_by
 from scanners.findings import Severity
 
 LIST_SIZE = 10  # rows in each of the dashboard's lists
+DEADLINES_SHOWN = 5  # the next upcoming deadlines listed; the deadlines page has them all
+DEADLINE_DAYS = 90  # how far ahead "upcoming" looks, as on the deadlines page
 ALARMING = (Severity.CRITICAL, Severity.HIGH)  # the severities the findings list shows
 # The audit events the dashboard shows every role: work on vendors, their assessments, scans
 # and findings, and questionnaires. Sign-ins and account changes stay in the audit log, which
@@ -106,8 +115,29 @@ class AlarmingFinding:
 
 
 @dataclass(frozen=True)
+class BaaCounts:
+    """The working PHI vendors by the standing of their BAA today."""
+
+    in_force: int = 0
+    pending: int = 0  # requested, in negotiation, or signed and not yet in effect
+    missing_or_lapsed: int = 0  # missing, expired, terminated, or refused by the vendor
+    not_required: int = 0  # the officer recorded that none is needed
+
+
+@dataclass(frozen=True)
+class DeadlinePanel:
+    today: dt.date
+    overdue: int
+    upcoming: int  # due within ``days``
+    next: list[Deadline]  # the first DEADLINES_SHOWN of them
+    days: int = DEADLINE_DAYS
+
+
+@dataclass(frozen=True)
 class Dashboard:
     handling_phi: int
+    baa: BaaCounts
+    deadlines: DeadlinePanel
     tiers: TierTable
     by_criticality: list[tuple[Criticality, int]]
     by_status: list[tuple[VendorStatus, int]]
@@ -122,8 +152,11 @@ def dashboard(today: dt.date) -> Dashboard:
     """Gather everything the dashboard shows; ``today`` decides what is overdue."""
     by_criticality = count_by(Vendor.criticality)
     by_status = count_by(Vendor.status)
+    phi = handling_phi()
     return Dashboard(
-        handling_phi=handling_phi(),
+        handling_phi=phi,
+        baa=baa_counts(today, phi),
+        deadlines=deadline_panel(today),
         tiers=tier_table(),
         by_criticality=[(c, by_criticality.get(c.value, 0)) for c in reversed(Criticality)],
         by_status=[(s, by_status.get(s.value, 0)) for s in VendorStatus],
@@ -143,6 +176,39 @@ def handling_phi() -> int:
             or_(Vendor.stores_phi, Vendor.processes_phi, Vendor.transmits_phi),
         )
     ) or 0
+
+
+def baa_counts(today: dt.date, handling_phi: int) -> BaaCounts:
+    """Count the ``handling_phi`` working PHI vendors by their BAA's standing on ``today``,
+    from one query of their agreements."""
+    rows = db.session.execute(
+        select(Agreement)
+        .join(Vendor, Vendor.id == Agreement.vendor_id)
+        .where(Vendor.archived_at.is_(None),
+               or_(Vendor.stores_phi, Vendor.processes_phi, Vendor.transmits_phi))
+    ).scalars()
+    counts = dict.fromkeys(("in_force", "pending", "missing_or_lapsed", "not_required"), 0)
+    recorded = 0
+    for agreement in rows:
+        recorded += 1
+        state = baa_state(agreement, handles_phi=True, today=today)
+        if state.in_force:
+            counts["in_force"] += 1
+        elif not state.required:
+            counts["not_required"] += 1
+        elif state.scoring_status == "pending":
+            counts["pending"] += 1
+        else:
+            counts["missing_or_lapsed"] += 1
+    # A PHI vendor with no agreement recorded has a BAA missing.
+    counts["missing_or_lapsed"] += handling_phi - recorded
+    return BaaCounts(**counts)
+
+
+def deadline_panel(today: dt.date) -> DeadlinePanel:
+    agenda = reminders.agenda(today, horizon_days=DEADLINE_DAYS)
+    return DeadlinePanel(today, len(agenda.overdue), len(agenda.upcoming),
+                         agenda.upcoming[:DEADLINES_SHOWN])
 
 
 def tier_table() -> TierTable:

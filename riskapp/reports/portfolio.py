@@ -1,9 +1,10 @@
 """What the leadership portfolio report says, gathered once for the PDF, the page and exports.
 
 Every figure comes from a handful of queries whatever the size of the inventory: each working
-vendor's latest score and its latest score before the quarter began are picked in SQL with a
-window function, never one query per vendor. Archived vendors are left out, as they are from
-the dashboard. Nothing here writes.
+vendor's latest score, its latest score before the quarter began and its latest decision are
+picked in SQL with a window function, and its BAA is read in the same query, never one query
+per vendor; the BAA's standing on the day is judged by the same pure function the vendor page
+uses. Archived vendors are left out, as they are from the dashboard. Nothing here writes.
 """
 
 from __future__ import annotations
@@ -15,18 +16,19 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 
+from riskapp.agreements.models import Agreement, Decision, VendorDecision
+from riskapp.agreements.status import BaaState, DecisionStanding, baa_state, decision_standing
 from riskapp.dashboard import services as dashboard
 from riskapp.dashboard.services import OverdueAssessment, RiskTier
 from riskapp.database import db
+from riskapp.reminders import services as reminders
 from riskapp.scoring.models import VendorScore
 from riskapp.vendors.models import Vendor
 
 TOP_RISKS = 10  # contributions listed in "top risks across vendors"
 OVERDUE_LISTED = 20
 PHI_KINDS = ("stores", "processes", "transmits")
-BAA_NOT_TRACKED = "BAA not tracked yet"
-RENEWALS_NOT_TRACKED = ("Contract and BAA renewals and expiries arrive with BAA tracking: "
-                        "riskapp does not record them yet.")
+DEADLINE_DAYS = 90  # how far ahead the deadlines table looks
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class PortfolioVendor:
     scored_at: dt.datetime | None
     previous_score: float | None  # its latest score stored before the quarter began
     overdue_assessments: int
+    baa_state: BaaState
+    standing: DecisionStanding  # its latest decision's
 
     @property
     def change(self) -> float | None:
@@ -53,7 +57,11 @@ class PortfolioVendor:
 
     @property
     def baa(self) -> str:
-        return BAA_NOT_TRACKED if self.phi else "Not needed: no PHI"
+        return self.baa_state.label
+
+    @property
+    def baa_note(self) -> str:
+        return self.baa_state.note
 
 
 @dataclass(frozen=True)
@@ -94,15 +102,36 @@ class Portfolio:
     overdue_total: int
     overdue: list[OverdueAssessment]
     movement: Movement
+    deadlines: reminders.Agenda  # overdue (up to a year back) and due in DEADLINE_DAYS
+
+    @property
+    def today(self) -> dt.date:
+        return self.generated.date()
+
+    @property
+    def deadline_days(self) -> int:
+        return DEADLINE_DAYS
+
+    @property
+    def deadline_horizon(self) -> dt.date:
+        return self.today + dt.timedelta(days=DEADLINE_DAYS)
 
     @property
     def phi_vendors(self) -> list[PortfolioVendor]:
-        """PHI vendors without a signed BAA: all of them, while BAAs are not tracked."""
+        """The vendors that store, process or transmit PHI."""
         return [v for v in self.vendors if v.phi]
 
     @property
-    def renewals(self) -> str:
-        return RENEWALS_NOT_TRACKED
+    def phi_without_baa(self) -> list[PortfolioVendor]:
+        """PHI vendors whose BAA is not in force, whatever its status (one recorded as not
+        required included: leadership sees every PHI vendor without a BAA)."""
+        return [v for v in self.vendors if v.phi and not v.baa_state.in_force]
+
+    @property
+    def needing_attention(self) -> list[PortfolioVendor]:
+        """Vendors whose latest decision needs attention: approved for PHI with a BAA that is
+        no longer in force, or conditions not met by their date."""
+        return [v for v in self.vendors if v.standing.needs_attention]
 
 
 def quarter_start(day: dt.date) -> dt.date:
@@ -119,12 +148,14 @@ def portfolio(*, now: dt.datetime | None = None) -> Portfolio:
     previous = {vendor_id: score for vendor_id, score, *_ in _latest_scores(before=cutoff)}
     overdue_by_vendor = dashboard.overdue_by_vendor(today)
     vendors, explanations = [], []
-    for vendor, score, tier, scored_at, explanation in latest:
+    for vendor, agreement, decision, due, score, tier, scored_at, explanation in latest:
+        state = baa_state(agreement, handles_phi=vendor.handles_phi, today=today)
         vendors.append(PortfolioVendor(
             vendor.id, vendor.name, vendor.category, vendor.criticality, vendor.status,
             ", ".join(k for k in PHI_KINDS if getattr(vendor, f"{k}_phi")),
             score, tier or RiskTier.NOT_SCORED.value, scored_at, previous.get(vendor.id),
-            overdue_by_vendor.get(vendor.id, 0)))
+            overdue_by_vendor.get(vendor.id, 0), state,
+            decision_standing(Decision(decision) if decision else None, due, state, today)))
         if explanation:
             explanations.append((vendor.id, vendor.name, tier, explanation))
     tiers = dict.fromkeys(RiskTier, 0)
@@ -132,7 +163,13 @@ def portfolio(*, now: dt.datetime | None = None) -> Portfolio:
         tiers[RiskTier(item.tier)] += 1
     return Portfolio(generated, vendors, tiers, _top_risks(explanations),
                      dashboard.overdue_count(today),
-                     dashboard.most_overdue(today, OVERDUE_LISTED), _movement(vendors, since))
+                     dashboard.most_overdue(today, OVERDUE_LISTED), _movement(vendors, since),
+                     _deadlines(today))
+
+
+def _deadlines(today: dt.date) -> reminders.Agenda:
+    return reminders.agenda(today, horizon_days=DEADLINE_DAYS,
+                            deadlines=reminders.collect_deadlines(today))
 
 
 def _ranked_scores(before: dt.datetime | None) -> Any:
@@ -150,18 +187,33 @@ def _ranked_scores(before: dt.datetime | None) -> Any:
     return select(sub).where(sub.c.position == 1).subquery()
 
 
+def _latest_decisions() -> Any:
+    """Each vendor's newest decision, as a subquery."""
+    ranked = select(
+        VendorDecision.vendor_id, VendorDecision.decision, VendorDecision.conditions_due_on,
+        func.row_number().over(
+            partition_by=VendorDecision.vendor_id,
+            order_by=(VendorDecision.decided_at.desc(), VendorDecision.id.desc()),
+        ).label("position")).subquery()
+    return select(ranked).where(ranked.c.position == 1).subquery()
+
+
 def _latest_scores(*, before: dt.datetime | None = None) -> list[Any]:
-    """Rows of (vendor, score, tier, computed_at, explanation) for every working vendor, by
-    name; with ``before``, rows of (vendor id, score) for the vendors scored before it."""
+    """Rows of (vendor, agreement, decision, conditions due on, score, tier, computed_at,
+    explanation) for every working vendor, by name, ``None`` where it has none; with
+    ``before``, rows of (vendor id, score) for the vendors scored before it."""
     latest = _ranked_scores(before)
     if before is not None:
         query: Select[Any] = (select(latest.c.vendor_id, latest.c.score)
                               .join(Vendor, Vendor.id == latest.c.vendor_id)
                               .where(Vendor.archived_at.is_(None)))
         return list(db.session.execute(query))
+    decided = _latest_decisions()
     return list(db.session.execute(
-        select(Vendor, latest.c.score, latest.c.tier, latest.c.computed_at,
-               latest.c.explanation)
+        select(Vendor, Agreement, decided.c.decision, decided.c.conditions_due_on,
+               latest.c.score, latest.c.tier, latest.c.computed_at, latest.c.explanation)
+        .outerjoin(Agreement, Agreement.vendor_id == Vendor.id)
+        .outerjoin(decided, decided.c.vendor_id == Vendor.id)
         .outerjoin(latest, latest.c.vendor_id == Vendor.id)
         .where(Vendor.archived_at.is_(None))
         .order_by(Vendor.name_key, Vendor.id)))

@@ -9,11 +9,13 @@ from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, Spacer
 
 from riskapp.dashboard.services import RiskTier
+from riskapp.reminders.rules import Deadline
 from riskapp.reports import pdf
 from riskapp.reports.pdf import WIDTH, para, table
-from riskapp.reports.portfolio import Portfolio
+from riskapp.reports.portfolio import DEADLINE_DAYS, Portfolio
 
 PHI_LISTED = 60  # rows of the PHI list in the PDF; the CSV and XLSX exports list them all
+DEADLINES_LISTED = 60  # rows of each deadline table; the page and the XLSX list them all
 TIER_COLOURS = {**pdf.TIER_COLOURS, RiskTier.NOT_SCORED.value: colors.HexColor("#9aa5b1")}
 
 
@@ -35,8 +37,10 @@ def _summary(report: Portfolio) -> list[Flowable]:
         para("Vendor risk portfolio", "title"),
         para(f"As of {report.generated:%d %B %Y}", "subtitle"), Spacer(1, 4 * mm),
         para(f"{total} vendors in the working inventory, {scored} of them scored; "
-             f"{critical} rated high or critical; {len(report.phi_vendors)} handle PHI; "
-             f"{report.overdue_total} assessments overdue."),
+             f"{critical} rated high or critical; {len(report.phi_vendors)} handle PHI, "
+             f"{len(report.phi_without_baa)} of them without a BAA in force; "
+             f"{report.overdue_total} assessments overdue; "
+             f"{_needing(len(report.needing_attention))}."),
         para("Scores run from 0 to 100, higher is riskier; each vendor's tier is that of its "
              "latest stored score.", "small"),
     ]
@@ -103,18 +107,21 @@ def _movement(report: Portfolio) -> list[Flowable]:
 
 
 def _phi(report: Portfolio) -> list[Flowable]:
-    vendors = report.phi_vendors
+    vendors = report.phi_without_baa
     story: list[Flowable] = [para("PHI vendors without a signed BAA", "h1"), para(
-        "riskapp does not track Business Associate Agreements yet, so every vendor that "
-        "stores, processes or transmits PHI is listed: check each one's contract file.",
-        "small")]
-    if not vendors:
+        "Every vendor that stores, processes or transmits PHI and has no BAA in force on "
+        f"{report.today:%d %B %Y}, with its BAA's status: missing, on its way, lapsed, or "
+        "recorded by the officer as not required.", "small")]
+    if not report.phi_vendors:
         return [*story, para("No vendor handles PHI.")]
+    if not vendors:
+        return [*story, para(f"All {len(report.phi_vendors)} PHI vendors have a BAA in force.")]
     story.append(table(
         [["Vendor", "PHI", "Criticality", "Tier", "BAA"]]
-        + [[v.name, v.phi, v.criticality.capitalize(), RiskTier(v.tier).label, v.baa]
+        + [[v.name, v.phi, v.criticality.capitalize(), RiskTier(v.tier).label,
+            v.baa + (f" ({v.baa_note})" if v.baa_note else "")]
            for v in vendors[:PHI_LISTED]],
-        [56 * mm, 34 * mm, 22 * mm, 22 * mm, 40 * mm]))
+        [50 * mm, 30 * mm, 20 * mm, 20 * mm, 54 * mm]))
     if len(vendors) > PHI_LISTED:
         story.append(para(f"The first {PHI_LISTED} of {len(vendors)} by name; the CSV and "
                           "XLSX exports list them all.", "small"))
@@ -137,4 +144,51 @@ def _overdue(report: Portfolio) -> list[Flowable]:
 
 
 def _renewals(report: Portfolio) -> list[Flowable]:
-    return [para("Upcoming renewals and expiries", "h1"), para(report.renewals)]
+    agenda, attention = report.deadlines, report.needing_attention
+    story: list[Flowable] = [para("Upcoming renewals and expiries", "h1"), para(
+        "Every deadline of the working vendors: BAA and contract expiries, renewals and notice "
+        "dates, reassessments, questionnaires due from vendors and conditions of approval; "
+        f"overdue ones (up to a year back), then those due by {report.deadline_horizon:%d %B %Y}.",
+        "small"),
+        para(_needing(len(attention))
+             + (": approvals for PHI whose BAA is no longer in force, or conditions not met by "
+                "their date." if attention else "."))]
+    if attention:
+        story.append(table(
+            [["Vendor", "Decision", "Why"]]
+            + [[v.name, v.standing.decision.label if v.standing.decision else "",
+                v.standing.why] for v in attention[:DEADLINES_LISTED]],
+            [50 * mm, 40 * mm, WIDTH - 90 * mm]))
+    for title, items, none in (
+            (f"Overdue ({len(agenda.overdue)})", agenda.overdue, "Nothing is overdue."),
+            (f"Due in the next {DEADLINE_DAYS} days ({len(agenda.upcoming)})", agenda.upcoming,
+             f"Nothing falls due in the next {DEADLINE_DAYS} days.")):
+        story += [CondPageBreak(30 * mm), para(title, "h2"),
+                  *_deadline_table(items, report, none)]
+    return story
+
+
+def _deadline_table(items: list[Deadline], report: Portfolio, none: str) -> list[Flowable]:
+    if not items:
+        return [para(none)]
+    story: list[Flowable] = [table(
+        [["Date", "When", "What", "Vendor", "Detail"]]
+        + [[d.due_on.isoformat(), _when(d.days_left(report.today)), d.kind.label,
+            d.vendor_name, d.detail] for d in items[:DEADLINES_LISTED]],
+        [24 * mm, 28 * mm, 40 * mm, 40 * mm, WIDTH - 132 * mm])]
+    if len(items) > DEADLINES_LISTED:
+        story.append(para(f"The first {DEADLINES_LISTED} of {len(items)}; the deadlines page "
+                          "and the XLSX export list them all.", "small"))
+    return story
+
+
+def _when(days_left: int) -> str:
+    if days_left == 0:
+        return "today"
+    days = f"{abs(days_left)} day{'' if abs(days_left) == 1 else 's'}"
+    return f"in {days}" if days_left > 0 else f"{days} overdue"
+
+
+def _needing(count: int) -> str:
+    return f"{count} decision needs attention" if count == 1 else \
+        f"{count} decisions need attention"

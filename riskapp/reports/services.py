@@ -1,7 +1,8 @@
 """What a vendor's due-diligence report says, gathered once for the PDF and the HTML page.
 
 Nothing here writes: a vendor never scored gets a provisional rating computed on the spot
-(and the report says so), never a stored one.
+(and the report says so), never a stored one. The BAA section is worded in
+:mod:`riskapp.reports.baa`.
 """
 
 from __future__ import annotations
@@ -9,23 +10,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from riskapp.agreements import services as agreements
+from riskapp.agreements.services import Overview
 from riskapp.assessments import services as assessments
 from riskapp.assessments.models import Assessment
+from riskapp.reports.baa import BAA_ACTIONS, PHI_RULE, BaaSection, baa_section, required_by_rule
 from riskapp.scans.models import Scan, ScanFinding
 from riskapp.scans.services import acceptances_by_fingerprint
 from riskapp.scoring import services as scoring
-from riskapp.scoring.engine import BAA_UNKNOWN, VendorRisk, rate
+from riskapp.scoring.engine import VendorRisk, rate
 from riskapp.scoring.profile import ProfileError
 from riskapp.vendors.models import Vendor
 
-BAA_WORDS = {
-    BAA_UNKNOWN: "Not tracked yet: riskapp does not record BAAs yet, so this report cannot say "
-                 "whether one is signed. Check the contract file.",
-    "signed": "Signed.",
-    "missing": "Missing: no BAA is signed.",
-    "expired": "Expired.",
-    "pending": "Pending signature.",
-}
 VERDICTS = {
     "low": "presents a low risk. Its answers and scans show no significant gaps; keep the "
            "regular review cycle.",
@@ -84,7 +80,7 @@ class VendorReport:
     generated: dt.datetime
     risk: VendorRisk | None
     scored: str  # how the rating came about, in words
-    baa: str
+    baa: BaaSection
     assessment: Assessment | None
     scan: Scan | None
     questionnaires: list[QuestionnaireLines] = field(default_factory=list)
@@ -127,9 +123,9 @@ def vendor_report(vendor: Vendor, *, now: dt.datetime | None = None) -> VendorRe
     risk, scored = _rating(vendor)
     assessment = scoring.latest_completed_assessment(vendor)
     scan = scoring.latest_finished_scan(vendor)
-    report = VendorReport(vendor, generated, risk, scored,
-                          BAA_WORDS.get(scoring.baa_status(vendor), scoring.baa_status(vendor)),
-                          assessment, scan)
+    view = agreements.overview(vendor, on=generated.date())
+    report = VendorReport(vendor, generated, risk, scored, baa_section(view), assessment, scan,
+                          remediations=baa_remediations(view))
     if assessment is not None:
         _add_answers(report, assessment)
     if scan is not None:
@@ -185,3 +181,26 @@ def _add_answers(report: VendorReport, assessment: Assessment) -> None:
             Remediation(f.finding.severity, f.finding.title, f.finding.remediation,
                         f.question + (f" ({f.row})" if f.row else ""))
             for f in part.result.findings]
+
+
+def baa_remediations(view: Overview) -> list[Remediation]:
+    """A required BAA not in force (critical for a PHI vendor), each use it does not cover and
+    each provision it lacks."""
+    found = []
+    state = view.state
+    if not state.satisfied:
+        found.append(Remediation(
+            "critical" if view.vendor.handles_phi else "high",
+            f"No BAA in force: {state.note or state.label.lower()}",
+            f"{BAA_ACTIONS[state.status]} ({PHI_RULE})", "BAA"))
+    found += [Remediation("high", gap.describe(), "Have the BAA amended to cover it, or stop "
+                          "using it for PHI.", f"BAA coverage ({gap.source})")
+              for gap in view.gaps]
+    found += [Remediation("high", f"The BAA lacks: {row.clause.title}",
+                          f"Have the BAA amended to include it ({row.clause.citation}).",
+                          "BAA clause check") if required_by_rule(row.clause) else
+              Remediation("medium", f"The BAA lacks: {row.clause.title}",
+                          "Ask for it when the BAA is next amended: sound contract practice, "
+                          "though HIPAA does not require it.", "BAA clause check")
+              for row in view.clauses_missing]
+    return found

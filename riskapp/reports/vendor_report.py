@@ -11,14 +11,19 @@ from reportlab.platypus import (
     Flowable,
     KeepTogether,
     PageBreak,
+    Paragraph,
     Spacer,
 )
 
 from riskapp.reports import pdf
+from riskapp.reports.baa import ClauseLine
 from riskapp.reports.pdf import para
 from riskapp.reports.services import PART_LABELS, VendorReport
 
 WIDTH = pdf.WIDTH
+ALERT = pdf.TIER_COLOURS["critical"].hexval()[2:]
+PRESENT = pdf.TIER_COLOURS["low"].hexval()[2:]
+MUTED = pdf.MUTED.hexval()[2:]
 
 
 def vendor_pdf(report: VendorReport) -> bytes:
@@ -119,10 +124,58 @@ def _chart(report: VendorReport) -> list[Flowable]:
 
 
 def _baa(report: VendorReport) -> list[Flowable]:
-    needed = ("The vendor handles PHI: a signed BAA must be in place before any PHI flows "
-              "(45 CFR 164.502(e), 164.504(e))." if report.vendor.handles_phi
-              else "The vendor does not handle PHI according to its record.")
-    return [para("Business Associate Agreement", "h2"), para(report.baa), para(needed, "small")]
+    baa = report.baa
+    story: list[Flowable] = [
+        CondPageBreak(70 * mm), para("Business Associate Agreement", "h1"),
+        pdf.table([[_cell(f.label, colour=ALERT if f.alert else None, bold=f.alert),
+                    _cell(f.value, colour=ALERT if f.alert else None)] for f in baa.facts],
+                  [38 * mm, WIDTH - 38 * mm], header=False)]
+    if baa.gaps:
+        story += [para("Used but not covered by the BAA", "h2"),
+                  *(para(gap, "indent", markup="• ") for gap in baa.gaps)]
+    story.append(para("Clause checklist", "h2"))
+    if baa.clauses:
+        story.append(para(f"{baa.clauses_present} of {len(baa.clauses)} provisions present. "
+                          "The text check suggests; the officer's verdict, once given, "
+                          "stands.", "small"))
+        story.append(pdf.table(
+            [["Provision", "Verdict", "What the BAA says"]]
+            + [[_provision(line), _cell(f"{line.verdict}, {line.basis}",
+                                        colour=PRESENT if line.present else ALERT),
+                _said(line)] for line in baa.clauses],
+            [58 * mm, 30 * mm, WIDTH - 88 * mm]))
+    else:
+        story.append(para("No clause has been checked: no signed BAA with a text layer is "
+                          "on file."))
+    story.append(para("Key dates", "h2"))
+    if not baa.dates:
+        return [*story, para("No dates recorded.")]
+    return [*story, pdf.table([["Date", "What", "When"]]
+                              + [[d.on.isoformat(), d.label, d.when] for d in baa.dates],
+                              [26 * mm, 100 * mm, WIDTH - 126 * mm])]
+
+
+def _cell(value: str, *, colour: str | None = None, bold: bool = False) -> Paragraph:
+    """A table cell printing ``value`` literally, in ``colour`` (hex, no #) when given."""
+    markup = pdf.text(pdf.shorten(value, pdf.CELL_LIMIT))
+    if bold:
+        markup = f"<b>{markup}</b>"
+    if colour:
+        markup = f'<font color="#{colour}">{markup}</font>'
+    return Paragraph(markup, pdf.styles()["cell"])
+
+
+def _provision(line: ClauseLine) -> Paragraph:
+    return Paragraph(f'{pdf.text(line.title)}<br/><font size="7" color="#{MUTED}">'
+                     f"{pdf.text(line.citation)}</font>", pdf.styles()["cell"])
+
+
+def _said(line: ClauseLine) -> Paragraph:
+    markup = (f"“{pdf.text(line.sentence)}”" if line.sentence
+              else f'<font color="#{MUTED}">Not found in the text</font>')
+    if line.note:
+        markup += f"<br/><b>Note:</b> {pdf.text(pdf.shorten(line.note, pdf.CELL_LIMIT))}"
+    return Paragraph(markup, pdf.styles()["cell"])
 
 
 def _findings(report: VendorReport) -> list[Flowable]:
@@ -185,7 +238,7 @@ def _answers(report: VendorReport) -> list[Flowable]:
 def _remediations(report: VendorReport) -> list[Flowable]:
     story: list[Flowable] = [para("Recommended remediations", "h1")]
     if not report.remediations:
-        return [*story, para("None: no answer or open scan finding calls for one.")]
+        return [*story, para("None: no answer, open scan finding or BAA gap calls for one.")]
     return [*story, pdf.table(
         [["Severity", "Issue", "What to do", "From"]]
         + [[r.severity, r.title, r.action, r.source] for r in report.remediations],

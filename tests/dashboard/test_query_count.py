@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from itertools import count
-from typing import Any
 
 from flask.testing import FlaskClient
-from sqlalchemy import event
 
 from riskapp.access import Role
 from riskapp.accounts.models import User
@@ -22,23 +19,11 @@ from riskapp.vendors.models import Category, Criticality, VendorStatus
 from scanners.findings import Severity
 from tests.dashboard.conftest import days_ago
 from tests.dashboard.pages import panel_text, rows
+from tests.queries import statements_run
 
 CATEGORIES = list(Category)
 
 
-@contextmanager
-def statements_run() -> Iterator[list[str]]:
-    """Collect every SQL statement sent to the database while the block runs."""
-    statements: list[str] = []
-
-    def collect(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", collect)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", collect)
 
 
 def add_vendors(how_many: int, numbers: Iterator[int], officer: User,

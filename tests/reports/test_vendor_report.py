@@ -55,7 +55,7 @@ def test_the_report_has_every_section(
 
     for section in SECTIONS:
         assert section in text
-    assert "Not tracked yet" in text  # the BAA, until BAAs are tracked
+    assert "Status Required but missing" in text  # a PHI vendor with no BAA recorded
     assert "No DMARC policy" in text
     assert "Control 0: is it in place?" in text
     assert "Citation: 45 CFR 164.312(a)(1)" in text
