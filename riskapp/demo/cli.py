@@ -13,7 +13,7 @@ demo_cli = AppGroup("demo", help="Load sample data.")
 
 @demo_cli.command("load")
 def load_command() -> None:
-    """Create a demo admin and sample vendors, once: an existing database is left alone."""
+    """Create demo accounts and sample vendors, once: an existing database is left alone."""
     loaded = services.load_demo_data()
     if loaded is None:
         click.echo("Demo data not loaded: this database already has accounts or vendors. "
@@ -24,7 +24,15 @@ def load_command() -> None:
     click.echo(rule)
     click.echo(f"Loaded {loaded.vendor_count} sample vendors.")
     click.echo(f"Stored {loaded.scan_count} example scans of their domains (no network used).")
+    click.echo(f"Recorded {loaded.agreement_count} BAAs and contracts, one signed BAA as a PDF, "
+               f"and {loaded.decision_count} decisions.")
     click.echo(f"Sign in at http://127.0.0.1:5000 as {loaded.admin_email}")
     click.echo(f"One-time password: {loaded.admin_password}")
     click.echo("You will be asked to choose your own password.")
+    if loaded.other_logins:
+        click.echo("More demo accounts, each with its own one-time password:")
+        for login in loaded.other_logins:
+            click.echo(f"  {login.email} ({login.part}): {login.password}")
+    click.echo("To see the reminders the demo's deadlines would send: "
+               "flask reminders run --dry-run")
     click.echo(rule)

@@ -6,10 +6,32 @@ ever point a scan at someone's real servers.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from riskapp.access import Role
 from riskapp.vendors.models import Category, Criticality, VendorStatus
 from riskapp.vendors.services import VendorFields
 
 DEMO_ADMIN_EMAIL = "admin@riskapp.example"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """A demo account besides the admin; ``part`` says what it does in the demo."""
+
+    email: str
+    role: Role
+    name: str
+    part: str
+
+
+# The officer records the BAAs and owns the contracts, so the reminders have an owner to go
+# to; the viewer stands for leadership, who get the weekly digest.
+DEMO_OFFICER = DemoAccount("officer@riskapp.example", Role.OFFICER, "Morgan Ellis",
+                           "privacy officer, owns the demo contracts")
+DEMO_VIEWER = DemoAccount("leadership@riskapp.example", Role.VIEWER, "Jordan Reyes",
+                          "viewer for leadership, gets the weekly digest")
+DEMO_ACCOUNTS = (DEMO_OFFICER, DEMO_VIEWER)
 
 DEMO_VENDORS = (
     VendorFields(
@@ -37,7 +59,7 @@ DEMO_VENDORS = (
     VendorFields(
         name="Summit Cloud Hosting", primary_domain="summitcloud.example",
         extra_domains=["portal.summitcloud.example"], category=Category.HOSTING,
-        services="Managed VMs for the patient portal and its database.",
+        services="Managed VMs for the patient portal; managed PostgreSQL for its database",
         stores_phi=True, processes_phi=True, criticality=Criticality.CRITICAL,
         status=VendorStatus.ACTIVE, business_owner="Chief Information Officer",
         contact_name="Priya Raman", contact_email="baa@summitcloud.example",
@@ -80,7 +102,7 @@ DEMO_VENDORS = (
     ),
     VendorFields(
         name="Quillstone Print & Mail", primary_domain="quillstone.example",
-        category=Category.OTHER, services="Printed patient statements; contract ended 2025.",
+        category=Category.OTHER, services="Printed patient statements; the contract has ended.",
         stores_phi=True, criticality=Criticality.MEDIUM, status=VendorStatus.OFFBOARDED,
         business_owner="Revenue Cycle",
     ),

@@ -16,7 +16,8 @@ from riskapp.assessments import evidence
 from riskapp.assessments import services as assessments
 from riskapp.assessments.models import Assessment
 from riskapp.database import db, utcnow
-from riskapp.demo.data import DEMO_ADMIN_EMAIL, DEMO_VENDORS
+from riskapp.demo.agreements import EXAMPLE_AGREEMENTS, EXAMPLE_DECISIONS, load_example_agreements
+from riskapp.demo.data import DEMO_ACCOUNTS, DEMO_ADMIN_EMAIL, DEMO_OFFICER, DEMO_VENDORS
 from riskapp.demo.scan_data import EXAMPLE_ACCEPTANCES, EXAMPLE_SCANS
 from riskapp.questionnaires import services as questionnaires
 from riskapp.questionnaires.answers import Answer
@@ -29,11 +30,23 @@ from riskapp.vendors.models import Vendor
 
 
 @dataclass(frozen=True)
+class DemoLogin:
+    """Another demo account and its one-time password, shown once like the admin's."""
+
+    email: str
+    password: str
+    part: str
+
+
+@dataclass(frozen=True)
 class DemoLoad:
     admin_email: str
     admin_password: str
     vendor_count: int
     scan_count: int
+    agreement_count: int
+    decision_count: int
+    other_logins: tuple[DemoLogin, ...]
 
 
 def has_users() -> bool:
@@ -45,17 +58,28 @@ def has_vendors() -> bool:
 
 
 def load_demo_data() -> DemoLoad | None:
-    """Create the demo admin and vendors, unless the database already has accounts or vendors."""
+    """Create the demo accounts, vendors, scans, assessment, BAAs and decisions, unless the
+    database already has accounts or vendors."""
     if has_users() or has_vendors():
         return None
     admin, password = accounts.create_user(DEMO_ADMIN_EMAIL, Role.ADMIN, actor=None,
                                            name="Demo Administrator")
+    users: dict[str, User] = {}
+    logins: list[DemoLogin] = []
+    for account in DEMO_ACCOUNTS:
+        user, one_time = accounts.create_user(account.email, account.role, actor=admin,
+                                              name=account.name)
+        users[account.email] = user
+        logins.append(DemoLogin(user.email, one_time, account.part))
     by_name = {fields.name: vendors.create_vendor(fields, actor=admin) for fields in DEMO_VENDORS}
     load_example_scans(admin, by_name)
     load_example_assessment(admin, by_name[DEMO_ASSESSED_VENDOR])
-    for vendor in by_name.values():
-        scoring.score_quietly(vendor, actor=admin, reason="demo data loaded")
-    return DemoLoad(admin.email, password, len(DEMO_VENDORS), len(EXAMPLE_SCANS))
+    rescored = load_example_agreements(users[DEMO_OFFICER.email], by_name)
+    for name, vendor in by_name.items():
+        if name not in rescored:
+            scoring.score_quietly(vendor, actor=admin, reason="demo data loaded")
+    return DemoLoad(admin.email, password, len(DEMO_VENDORS), len(EXAMPLE_SCANS),
+                    len(EXAMPLE_AGREEMENTS), len(EXAMPLE_DECISIONS), tuple(logins))
 
 
 # The example assessment: Northwind answered the email questionnaire well, with one weaker

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 
 import pytest
@@ -12,7 +13,10 @@ from sqlalchemy import func, select
 
 from riskapp.accounts.models import User
 from riskapp.audit import services as audit
+from riskapp.audit.models import AuditEvent
 from riskapp.database import db
+from riskapp.demo.agreements import EXAMPLE_AGREEMENTS, EXAMPLE_DECISIONS, EXAMPLE_LAPSES
+from riskapp.demo.data import DEMO_ACCOUNTS
 from riskapp.demo.scan_data import EXAMPLE_ACCEPTANCES
 from riskapp.vendors.models import Category, Vendor, VendorDomain
 from tests.conftest import Browser
@@ -53,11 +57,20 @@ def first_load(runner: FlaskCliRunner) -> Result:
 
 
 def test_load_creates_one_admin_and_prints_the_email(first_load: Result) -> None:
-    users = db.session.scalars(select(User)).all()
+    admins = db.session.scalars(select(User).where(User.role == "admin")).all()
 
-    assert len(users) == 1
-    assert users[0].role == "admin"
-    assert printed_email(first_load.output) == users[0].email
+    assert len(admins) == 1
+    assert printed_email(first_load.output) == admins[0].email
+
+
+def test_load_creates_the_other_demo_accounts_and_prints_each_password(
+    first_load: Result,
+) -> None:
+    others = db.session.scalars(select(User).where(User.role != "admin")).all()
+
+    assert sorted(user.email for user in others) == sorted(a.email for a in DEMO_ACCOUNTS)
+    for user in others:
+        assert printed(rf"^  {re.escape(user.email)} \(.*\): (\S+)$", first_load.output)
 
 
 def test_printed_password_signs_in_and_must_then_be_changed(
@@ -120,15 +133,26 @@ def test_second_load_loads_nothing_and_says_so(
     assert "not loaded" in again.output
     assert "One-time password" not in again.output
     assert vendor_count() == vendors_before
-    assert db.session.scalar(select(func.count()).select_from(User)) == 1
+    assert db.session.scalar(select(func.count()).select_from(User)) == 1 + len(DEMO_ACCOUNTS)
 
 
 def test_load_leaves_an_intact_audit_trail(first_load: Result) -> None:
     report = audit.verify_chain()
+    actions = Counter(db.session.scalars(select(AuditEvent.action)))
 
     assert report.intact
-    # The admin, each vendor, each example accepted risk, then each vendor's first score.
-    assert report.events_checked == 1 + 2 * vendor_count() + len(EXAMPLE_ACCEPTANCES)
+    assert report.events_checked == actions.total()
+    assert actions == {
+        "user.created": 1 + len(DEMO_ACCOUNTS),
+        "vendor.created": vendor_count(),
+        "finding.risk_accepted": len(EXAMPLE_ACCEPTANCES),
+        "agreement.updated": len(EXAMPLE_AGREEMENTS) + len(EXAMPLE_LAPSES),
+        "agreement.document_uploaded": 1,
+        "vendor.decided": len(EXAMPLE_DECISIONS),
+        # Each vendor's first score (recording its BAA gives it), and one more for each BAA
+        # that lapsed after its vendor was approved.
+        "vendor.scored": vendor_count() + len(EXAMPLE_LAPSES),
+    }
 
 
 def test_database_with_vendors_but_no_accounts_is_left_alone(
