@@ -323,17 +323,19 @@ def claim(outgoing: Outgoing, keys: Iterable[str]) -> list[str]:
                   "user_id": outgoing.user.id, "vendor_id": outgoing.vendor_id,
                   "subject": outgoing.subject[:300], "status": DeliveryStatus.SENDING.value,
                   "attempts": 1, "claimed_at": utcnow(), "error": ""}
-        inserted = db.session.execute(_insert_once(values)).rowcount
-        if not inserted:  # a failed attempt is taken again, by one run only
-            inserted = db.session.execute(
+        # RETURNING says which statement took the row: rowcount is not reliable for
+        # INSERT ... ON CONFLICT DO NOTHING across drivers.
+        took = db.session.execute(_insert_once(values)).scalar()
+        if took is None:  # a failed attempt is taken again, by one run only
+            took = db.session.execute(
                 update(ReminderDelivery)
                 .where(ReminderDelivery.once_key == key,
                        ReminderDelivery.recipient == outgoing.user.email,
                        ReminderDelivery.status == DeliveryStatus.FAILED.value)
                 .values(status=DeliveryStatus.SENDING.value,
-                        attempts=ReminderDelivery.attempts + 1, claimed_at=utcnow(),
-                        error="")).rowcount
-        if inserted:
+                        attempts=ReminderDelivery.attempts + 1, claimed_at=utcnow(), error="")
+                .returning(ReminderDelivery.id)).scalar()
+        if took is not None:
             taken.append(key)
     return taken
 
@@ -341,8 +343,9 @@ def claim(outgoing: Outgoing, keys: Iterable[str]) -> list[str]:
 def _insert_once(values: dict[str, object]):  # type: ignore[no-untyped-def]
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(ReminderDelivery).values(**values).on_conflict_do_nothing(
-        index_elements=["once_key", "recipient"])
+    return (insert(ReminderDelivery).values(**values)
+            .on_conflict_do_nothing(index_elements=["once_key", "recipient"])
+            .returning(ReminderDelivery.id))
 
 
 def finish(outgoing: Outgoing, keys: Sequence[str], result: mail.Sent) -> None:
@@ -406,9 +409,9 @@ def open_feed(token: str) -> CalendarFeed | None:
     marked = db.session.execute(
         update(CalendarFeed).where(CalendarFeed.token_hash == hash_token(token),
                                    CalendarFeed.revoked_at.is_(None))
-        .values(last_used_at=utcnow())).rowcount
+        .values(last_used_at=utcnow()).returning(CalendarFeed.id)).scalar()
     db.session.commit()
-    return feed_by_token(token) if marked else None
+    return feed_by_token(token) if marked is not None else None
 
 
 def feed_by_token(token: str) -> CalendarFeed | None:

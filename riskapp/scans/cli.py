@@ -25,10 +25,12 @@ IDLE_POLL_SECONDS = 2.0
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 32),
               help="Scans run at once.")
 def worker_command(workers: int) -> None:
-    """Run queued scans until stopped (Ctrl-C or SIGINT finishes the running scans first)."""
+    """Run queued scans, and the reminders daily at RISKAPP_REMINDER_HOUR, until stopped
+    (Ctrl-C or SIGINT finishes the running scans first)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     huey = scan_queue().prepare_worker()
-    click.echo(f"Scan worker: {workers} at once, queue {type(huey).__name__} {huey.name!r}.")
+    click.echo(f"Worker: {workers} scans at once, queue {type(huey).__name__} {huey.name!r}; "
+               f"reminders daily at {current_app.config['REMINDER_HOUR']:02d}:00 UTC.")
     huey.create_consumer(workers=workers, worker_type="thread",
                          max_delay=IDLE_POLL_SECONDS).run()
 
