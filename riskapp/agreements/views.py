@@ -153,7 +153,7 @@ def decide(vendor_id: int) -> Response | tuple[str, int]:
         else:
             db.session.commit()
             flash(f"Recorded: {row.decision_enum.label}.", "success")
-            return redirect(url_for(".detail", vendor_id=vendor.id, _anchor="decision"))
+            return redirect(url_for(".detail", vendor_id=vendor.id, _anchor="approval"))
     return _render(vendor, decision_form=form, status=400)
 
 

@@ -16,7 +16,8 @@ from playwright.sync_api import Browser, Dialog, Locator, Page, expect
 from riskapp.questionnaires.answers import Answer
 from riskapp.questionnaires.loader import load_directory
 from riskapp.questionnaires.sample_answers import least_risky_answers as ideal_answers
-from tests.e2e.conftest import QUESTIONNAIRES, STEP_TIMEOUT_MS, LiveApp
+from tests.e2e.conftest import QUESTIONNAIRES, LiveApp
+from tests.e2e.officer_pages import RESPONDENT, VENDOR, add_email_vendor, new_page, sign_in
 from tests.e2e.questionnaire_pages import (
     Upload,
     answer_every_section,
@@ -27,8 +28,6 @@ from tests.e2e.questionnaire_pages import (
     type_answer,
 )
 
-VENDOR = "Northwind Secure Mail"
-RESPONDENT = "Vera Vendor"
 ACCESS_SECTION = "Access to mailboxes and the admin console"
 ASSESSMENTS_SECTION = "Independent assessments"
 # The answers this story turns on; every other question gets its least risky answer.
@@ -126,34 +125,6 @@ def test_an_assessment_goes_from_the_officer_to_the_vendor_and_back_to_completio
 
 
 # --- the officer's steps -------------------------------------------------------------------------
-def new_page(chromium: Browser, live_app: LiveApp) -> Page:
-    """A page in a fresh browser context: no cookies, no session."""
-    context = chromium.new_context(base_url=live_app.url)
-    context.set_default_timeout(STEP_TIMEOUT_MS)
-    return context.new_page()
-
-
-def sign_in(page: Page, live_app: LiveApp) -> None:
-    page.goto("/login")
-    page.get_by_label("Email").fill(live_app.officer_email)
-    page.get_by_label("Password").fill(live_app.officer_password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
-
-
-def add_email_vendor(page: Page) -> None:
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Vendors").click()
-    page.get_by_role("link", name="Add vendor").click()
-    page.get_by_label(re.compile(r"^Name")).fill(VENDOR)
-    page.get_by_label("Category").select_option(label="Email")
-    page.get_by_label("Primary domain").fill("northwind-mail.example")
-    page.get_by_label("Stores PHI").check()
-    page.get_by_label("Vendor contact name").fill(RESPONDENT)
-    page.get_by_label("Vendor contact email").fill("vera@northwind-mail.example")
-    page.get_by_role("button", name="Add vendor").click()
-    expect(page.get_by_text(f"Added {VENDOR}.")).to_be_visible()
-
-
 def start_assessment(page: Page) -> str:
     """Start an assessment from the vendor's page; return the share link it shows once."""
     page.get_by_role("link", name="Start an assessment").click()
