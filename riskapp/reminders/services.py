@@ -56,10 +56,13 @@ def today() -> date:
 # --- deadlines --------------------------------------------------------------------------------
 
 
-def collect_deadlines(on: date) -> list[Deadline]:
-    """Every deadline of every working vendor, from a year back on, soonest first."""
-    vendors = {v.id: v for v in db.session.scalars(
-        select(Vendor).where(Vendor.archived_at.is_(None)))}
+def collect_deadlines(on: date, *, vendor_id: int | None = None) -> list[Deadline]:
+    """Every deadline of every working vendor (or of one), from a year back on, soonest
+    first."""
+    working = select(Vendor).where(Vendor.archived_at.is_(None))
+    if vendor_id is not None:
+        working = working.where(Vendor.id == vendor_id)
+    vendors = {v.id: v for v in db.session.scalars(working)}
     agreements = {a.vendor_id: a for a in db.session.scalars(
         select(Agreement).where(Agreement.vendor_id.in_(list(vendors))))} if vendors else {}
     found: list[Deadline] = []
@@ -170,7 +173,7 @@ def decision_deadlines(vendors: dict[int, Vendor]) -> list[Deadline]:
 
 
 def deadlines_of(vendor: Vendor, on: date) -> list[Deadline]:
-    return [d for d in collect_deadlines(on) if d.vendor_id == vendor.id]
+    return collect_deadlines(on, vendor_id=vendor.id)
 
 
 @dataclass(frozen=True)
