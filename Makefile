@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := riskapp
 
-.PHONY: run test lint install chromium clean
+.PHONY: run test lint bench install chromium clean
 
 run: install
 	$(BIN)/flask db upgrade
@@ -25,6 +25,11 @@ test: install chromium
 
 lint: install
 	$(BIN)/ruff check .
+
+# Measured speed at scale, beside the tools people use today (see bench/README.md); never
+# part of `make test`, and never failing on a missed target: the table says by how much.
+bench: install
+	$(BIN)/python -m bench.run
 
 install: $(STAMP)
 
