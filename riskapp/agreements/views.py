@@ -23,20 +23,13 @@ from riskapp.assessments import evidence
 from riskapp.extensions import db
 from riskapp.reminders import services as reminders
 from riskapp.vendors.models import Vendor
-from riskapp.vendors.services import get_vendor
+from riskapp.vendors.views import vendor_or_404
 
 bp = Blueprint("agreements", __name__, url_prefix="/vendors/<int:vendor_id>",
                template_folder="templates")
 NOTE_MAX = 1000
 
 bp.add_app_template_global(services.overview, "agreement_overview")
-
-
-def _vendor_or_404(vendor_id: int) -> Vendor:
-    vendor = get_vendor(vendor_id)
-    if vendor is None:
-        abort(404)
-    return vendor
 
 
 def _owners() -> list[User]:
@@ -60,13 +53,13 @@ def _render(vendor: Vendor, *, document_form: DocumentForm | None = None,
 @bp.get("/agreement")
 @requires(Permission.VENDORS_VIEW)
 def detail(vendor_id: int) -> tuple[str, int]:
-    return _render(_vendor_or_404(vendor_id))
+    return _render(vendor_or_404(vendor_id))
 
 
 @bp.route("/agreement/edit", methods=["GET", "POST"])
 @requires(Permission.VENDORS_EDIT)
 def edit(vendor_id: int) -> str | Response:
-    vendor = _vendor_or_404(vendor_id)
+    vendor = vendor_or_404(vendor_id)
     form = AgreementForm(owners=_owners())
     if request.method == "GET":
         form.fill_from(services.AgreementFields.of(services.agreement_of(vendor)))
@@ -85,7 +78,7 @@ def edit(vendor_id: int) -> str | Response:
 @bp.post("/agreement/document")
 @requires(Permission.VENDORS_EDIT)
 def upload(vendor_id: int) -> Response | tuple[str, int]:
-    vendor = _vendor_or_404(vendor_id)
+    vendor = vendor_or_404(vendor_id)
     form = DocumentForm()
     if form.validate_on_submit():
         try:
@@ -106,7 +99,7 @@ def upload(vendor_id: int) -> Response | tuple[str, int]:
 @bp.get("/agreement/documents/<int:document_id>")
 @requires(Permission.VENDORS_VIEW)
 def download(vendor_id: int, document_id: int) -> Response:
-    document = services.document_of(_vendor_or_404(vendor_id), document_id)
+    document = services.document_of(vendor_or_404(vendor_id), document_id)
     if document is None:
         abort(404)
     response = send_file(evidence.stored_path(document.sha256), mimetype="application/pdf",
@@ -118,7 +111,7 @@ def download(vendor_id: int, document_id: int) -> Response:
 @bp.post("/agreement/documents/<int:document_id>/clauses")
 @requires(Permission.VENDORS_EDIT)
 def confirm_clauses(vendor_id: int, document_id: int) -> Response:
-    vendor = _vendor_or_404(vendor_id)
+    vendor = vendor_or_404(vendor_id)
     document = services.document_of(vendor, document_id)
     if document is None:
         abort(404)
@@ -140,7 +133,7 @@ def confirm_clauses(vendor_id: int, document_id: int) -> Response:
 @bp.post("/decision")
 @requires(Permission.VENDORS_EDIT)
 def decide(vendor_id: int) -> Response | tuple[str, int]:
-    vendor = _vendor_or_404(vendor_id)
+    vendor = vendor_or_404(vendor_id)
     form = DecisionForm()
     if form.validate_on_submit():
         try:

@@ -225,6 +225,7 @@ class Outgoing:
     body: str
     keys: tuple[str, ...]
     vendor_id: int | None = None
+    reminders: tuple[Reminder, ...] = ()  # what ``keys`` name; none for the digest
 
 
 @dataclass
@@ -251,7 +252,8 @@ def plan(on: date) -> list[Outgoing]:
         vendors = {r.deadline.vendor_id for r in reminders}
         outgoing.append(Outgoing(users[user_id], subject, body,
                                  tuple(r.once_key for r in reminders),
-                                 vendors.pop() if len(vendors) == 1 else None))
+                                 vendors.pop() if len(vendors) == 1 else None,
+                                 tuple(reminders)))
     digest = weekly_digest(deadlines, on)
     if digest.overdue or digest.upcoming:
         outgoing += [Outgoing(user, digest.subject(), digest.body(),
@@ -307,15 +309,13 @@ def run_reminders(on: date, *, dry_run: bool = False) -> RunReport:
 
 def _narrowed(outgoing: Outgoing, keys: Sequence[str], on: date) -> Outgoing:
     """The mail rewritten to carry only ``keys`` (some were sent before)."""
-    if tuple(keys) == outgoing.keys or outgoing.keys[0].startswith("digest:"):
+    if tuple(keys) == outgoing.keys or not outgoing.reminders:
         return outgoing
-    offsets = parse_offsets(current_app.config["REMINDER_DAYS"])
     wanted = set(keys)
-    reminders = [r for r in reminders_due(collect_deadlines(on), on, offsets)
-                 if r.once_key in wanted]
+    reminders = tuple(r for r in outgoing.reminders if r.once_key in wanted)
     subject, body = reminder_mail(reminders, on,
                                   base_url=current_app.config["BASE_URL"].rstrip("/"))
-    return Outgoing(outgoing.user, subject, body, tuple(keys), outgoing.vendor_id)
+    return Outgoing(outgoing.user, subject, body, tuple(keys), outgoing.vendor_id, reminders)
 
 
 def claim(outgoing: Outgoing, keys: Iterable[str]) -> list[str]:

@@ -11,20 +11,12 @@ from riskapp.extensions import db
 from riskapp.scans import services
 from riskapp.scans.forms import AcceptRiskForm
 from riskapp.scans.queue import scan_queue
-from riskapp.vendors.models import Vendor
-from riskapp.vendors.services import get_vendor
+from riskapp.vendors.views import vendor_or_404
 
 bp = Blueprint("scans", __name__, url_prefix="/vendors/<int:vendor_id>/scans",
                template_folder="templates")
 # The vendor page's scan section asks for the vendor's scans itself.
 bp.add_app_template_global(services.vendor_scans, "vendor_scans")
-
-
-def _vendor_or_404(vendor_id: int) -> Vendor:
-    vendor = get_vendor(vendor_id)
-    if vendor is None:
-        abort(404)
-    return vendor
 
 
 def _back_to_vendor(vendor_id: int) -> Response:
@@ -34,7 +26,7 @@ def _back_to_vendor(vendor_id: int) -> Response:
 @bp.post("/")
 @requires(Permission.SCANS_RUN)
 def start(vendor_id: int) -> Response:
-    vendor = _vendor_or_404(vendor_id)
+    vendor = vendor_or_404(vendor_id)
     try:
         scan_id = services.request_scan(vendor, actor=current_user).id
     except services.ScanError as error:
@@ -59,7 +51,7 @@ def start(vendor_id: int) -> Response:
 @bp.get("/<int:scan_id>")
 @requires(Permission.VENDORS_VIEW)
 def detail(vendor_id: int, scan_id: int) -> str:
-    vendor = _vendor_or_404(vendor_id)
+    vendor = vendor_or_404(vendor_id)
     scan = services.get_scan(vendor, scan_id)
     if scan is None:
         abort(404)
@@ -72,7 +64,7 @@ def detail(vendor_id: int, scan_id: int) -> str:
 @requires(Permission.VENDORS_VIEW)
 def compare(vendor_id: int) -> str:
     """Compare two finished scans: ``old`` and ``new`` ids, the two newest by default."""
-    vendor = _vendor_or_404(vendor_id)
+    vendor = vendor_or_404(vendor_id)
     finished = services.finished_scans(vendor)
     by_id = {scan.id: scan for scan in finished}
     old = by_id.get(request.args.get("old", type=int) or 0)
@@ -89,7 +81,7 @@ def compare(vendor_id: int) -> str:
 @bp.post("/findings/<int:finding_id>/accept")
 @requires(Permission.FINDINGS_ACCEPT)
 def accept(vendor_id: int, finding_id: int) -> Response:
-    vendor = _vendor_or_404(vendor_id)
+    vendor = vendor_or_404(vendor_id)
     finding = services.get_finding(vendor, finding_id)
     if finding is None:
         abort(404)
@@ -112,7 +104,7 @@ def accept(vendor_id: int, finding_id: int) -> Response:
 @bp.post("/acceptances/<int:acceptance_id>/withdraw")
 @requires(Permission.FINDINGS_ACCEPT)
 def withdraw(vendor_id: int, acceptance_id: int) -> Response:
-    vendor = _vendor_or_404(vendor_id)
+    vendor = vendor_or_404(vendor_id)
     acceptance = services.get_acceptance(vendor, acceptance_id)
     if acceptance is None:
         abort(404)

@@ -20,7 +20,8 @@ bp = Blueprint("vendors", __name__, url_prefix="/vendors", template_folder="temp
 bp.add_app_template_filter(display_domain, "domain")
 
 
-def _vendor_or_404(vendor_id: int) -> Vendor:
+def vendor_or_404(vendor_id: int) -> Vendor:
+    """The vendor the URL names, or a 404; every area's vendor pages use it."""
     vendor = services.get_vendor(vendor_id)
     if vendor is None:
         abort(404)
@@ -44,7 +45,7 @@ def index() -> str:
 @bp.get("/<int:vendor_id>")
 @requires(Permission.VENDORS_VIEW)
 def detail(vendor_id: int) -> str:
-    return render_template("vendors/detail.html", vendor=_vendor_or_404(vendor_id))
+    return render_template("vendors/detail.html", vendor=vendor_or_404(vendor_id))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -66,7 +67,7 @@ def create() -> str | BaseResponse:
 @bp.route("/<int:vendor_id>/edit", methods=["GET", "POST"])
 @requires(Permission.VENDORS_EDIT)
 def edit(vendor_id: int) -> str | BaseResponse:
-    vendor = _vendor_or_404(vendor_id)
+    vendor = vendor_or_404(vendor_id)
     form = VendorForm()
     if request.method == "GET":
         form.fill_from(services.VendorFields.of(vendor))
@@ -95,7 +96,7 @@ def restore(vendor_id: int) -> BaseResponse:
 
 
 def _set_archived(vendor_id: int, *, archived: bool) -> BaseResponse:
-    vendor = _vendor_or_404(vendor_id)
+    vendor = vendor_or_404(vendor_id)
     services.set_archived(vendor, archived, actor=current_user)
     db.session.commit()
     if archived:
