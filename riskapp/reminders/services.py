@@ -16,9 +16,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
@@ -30,6 +32,7 @@ from riskapp.agreements.status import baa_state, next_review_on, notice_deadline
 from riskapp.assessments.models import Assessment, Status
 from riskapp.audit import services as audit
 from riskapp.database import db, utcnow
+from riskapp.memo import until_data_changes
 from riskapp.reminders.models import CalendarFeed, DeliveryStatus, ReminderDelivery
 from riskapp.reminders.rules import (
     Deadline,
@@ -58,25 +61,59 @@ def today() -> date:
 
 def collect_deadlines(on: date, *, vendor_id: int | None = None) -> list[Deadline]:
     """Every deadline of every working vendor (or of one), from a year back on, soonest
-    first."""
-    working = select(Vendor).where(Vendor.archived_at.is_(None))
+    first.
+
+    It reads plain columns, never ORM objects: at ten thousand vendors, building the objects
+    cost ten times the queries.
+    """
+    working = select(Vendor.id, Vendor.name, Vendor.stores_phi, Vendor.processes_phi,
+                     Vendor.transmits_phi).where(Vendor.archived_at.is_(None))
     if vendor_id is not None:
         working = working.where(Vendor.id == vendor_id)
-    vendors = {v.id: v for v in db.session.scalars(working)}
-    agreements = {a.vendor_id: a for a in db.session.scalars(
-        select(Agreement).where(Agreement.vendor_id.in_(list(vendors))))} if vendors else {}
+    vendors = {row.id: _WorkingVendor(row.id, row.name, row.stores_phi or row.processes_phi
+                                      or row.transmits_phi)
+               for row in db.session.execute(working)}
+    if not vendors:
+        return []
+    ids = list(vendors) if vendor_id is not None else None
+    agreements = {row.vendor_id: row for row in db.session.execute(
+        _of_vendors(select(*AGREEMENT_COLUMNS), Agreement.vendor_id, ids))
+        if row.vendor_id in vendors}
     found: list[Deadline] = []
-    for vendor_id, agreement in agreements.items():
-        found += agreement_deadlines(vendors[vendor_id], agreement, on)
-    found += review_deadlines(vendors, agreements)
-    found += questionnaire_deadlines(vendors)
-    found += decision_deadlines(vendors)
+    for vendor_id_, agreement in agreements.items():
+        found += agreement_deadlines(vendors[vendor_id_], agreement, on)
+    found += review_deadlines(vendors, agreements, ids)
+    found += questionnaire_deadlines(vendors, ids)
+    found += decision_deadlines(vendors, ids)
     oldest = on - timedelta(days=LOOKBACK_DAYS)
     return sorted((d for d in found if d.due_on >= oldest),
                   key=lambda d: (d.due_on, d.vendor_name.casefold(), d.kind.value))
 
 
-def agreement_deadlines(vendor: Vendor, agreement: Agreement, on: date) -> list[Deadline]:
+@dataclass(frozen=True)
+class _WorkingVendor:
+    id: int
+    name: str
+    handles_phi: bool
+
+
+# What the deadlines and the BAA's standing are worked out from (see ``BaaTerms``).
+AGREEMENT_COLUMNS = (
+    Agreement.id, Agreement.vendor_id, Agreement.baa_required, Agreement.baa_status,
+    Agreement.baa_effective_on, Agreement.baa_expires_on, Agreement.baa_auto_renews,
+    Agreement.baa_notice_days, Agreement.contract_renews_on, Agreement.contract_ends_on,
+    Agreement.contract_notice_days, Agreement.contract_owner_id,
+)
+
+
+def _of_vendors(query: Select[Any], column: Any, ids: list[int] | None) -> Select[Any]:
+    """``query`` narrowed to the vendors ``ids`` (all of them when ``None``: a list of ten
+    thousand bound parameters would cost more than the rows it leaves out)."""
+    return query if ids is None else query.where(column.in_(ids))
+
+
+def agreement_deadlines(vendor: _WorkingVendor | Vendor, agreement: Any, on: date
+                        ) -> list[Deadline]:
     state = baa_state(agreement, handles_phi=vendor.handles_phi, today=on)
     owners = (agreement.contract_owner_id,) if agreement.contract_owner_id else ()
 
@@ -106,70 +143,74 @@ def agreement_deadlines(vendor: Vendor, agreement: Agreement, on: date) -> list[
     return found
 
 
-def review_deadlines(vendors: dict[int, Vendor], agreements: dict[int, Agreement]
-                     ) -> list[Deadline]:
+def review_deadlines(vendors: dict[int, _WorkingVendor], agreements: dict[int, Any],
+                     ids: list[int] | None = None) -> list[Deadline]:
     """Each assessed vendor's reassessment date, from its tier's cadence."""
-    if not vendors:
-        return []
-    last_completed = dict(db.session.execute(
-        select(Assessment.vendor_id, func.max(Assessment.completed_at))
-        .where(Assessment.status == Status.COMPLETED.value,
-               Assessment.vendor_id.in_(list(vendors)))
-        .group_by(Assessment.vendor_id)).all())
-    tiers = latest_tiers(list(last_completed))
+    last_completed = {vendor_id: completed_at for vendor_id, completed_at in db.session.execute(
+        _of_vendors(select(Assessment.vendor_id, func.max(Assessment.completed_at))
+                    .where(Assessment.status == Status.COMPLETED.value),
+                    Assessment.vendor_id, ids)
+        .group_by(Assessment.vendor_id)) if vendor_id in vendors}
+    tiers = latest_tiers(ids) if last_completed else {}
     cadence = current_app.config["REVIEW_MONTHS"]
     found = []
     for vendor_id, completed_at in last_completed.items():
-        due = next_review_on(completed_at.date() if completed_at else None,
-                             tiers.get(vendor_id), cadence)
+        tier = tiers.get(vendor_id)
+        due = next_review_on(completed_at.date() if completed_at else None, tier, cadence)
         if due is None:
             continue
         agreement = agreements.get(vendor_id)
         owners = (agreement.contract_owner_id,) if agreement and agreement.contract_owner_id \
             else ()
-        tier = tiers.get(vendor_id)
         found.append(Deadline(DeadlineKind.REVIEW_DUE, vendor_id, vendor_id,
                               vendors[vendor_id].name, due, owners,
                               f"{tier} tier: every {cadence[tier]} months" if tier else ""))
     return found
 
 
-def latest_tiers(vendor_ids: Sequence[int]) -> dict[int, str]:
-    """Each vendor's current tier, in one query."""
-    if not vendor_ids:
+def latest_tiers(vendor_ids: Sequence[int] | None) -> dict[int, str]:
+    """Each vendor's current tier (of ``vendor_ids``, or of every vendor), in one query."""
+    if vendor_ids is not None and not vendor_ids:
         return {}
-    newest = (select(VendorScore.vendor_id, func.max(VendorScore.id).label("id"))
-              .where(VendorScore.vendor_id.in_(vendor_ids))
-              .group_by(VendorScore.vendor_id).subquery())
+    newest = _of_vendors(select(VendorScore.vendor_id, func.max(VendorScore.id).label("id")),
+                         VendorScore.vendor_id, None if vendor_ids is None else list(vendor_ids))
+    newest_ids = newest.group_by(VendorScore.vendor_id).subquery()
     return dict(db.session.execute(
         select(VendorScore.vendor_id, VendorScore.tier)
-        .join(newest, VendorScore.id == newest.c.id)).all())
+        .join(newest_ids, VendorScore.id == newest_ids.c.id)).all())
 
 
-def questionnaire_deadlines(vendors: dict[int, Vendor]) -> list[Deadline]:
+def questionnaire_deadlines(vendors: dict[int, _WorkingVendor], ids: list[int] | None = None
+                            ) -> list[Deadline]:
     """The due date of each assessment the vendor has yet to answer."""
-    rows = db.session.scalars(select(Assessment).where(
-        Assessment.status.in_(WAITING_FOR_VENDOR), Assessment.vendor_id.in_(list(vendors))))
+    rows = db.session.execute(_of_vendors(
+        select(Assessment.id, Assessment.vendor_id, Assessment.due_date,
+               Assessment.created_by_id, Assessment.respondent_name)
+        .where(Assessment.status.in_(WAITING_FOR_VENDOR)), Assessment.vendor_id, ids))
     return [Deadline(DeadlineKind.QUESTIONNAIRE_DUE, a.id, a.vendor_id,
                      vendors[a.vendor_id].name, a.due_date,
                      (a.created_by_id,) if a.created_by_id else (),
                      f"assessment #{a.id}, sent to {a.respondent_name}")
-            for a in rows]
+            for a in rows if a.vendor_id in vendors]
 
 
-def decision_deadlines(vendors: dict[int, Vendor]) -> list[Deadline]:
+def decision_deadlines(vendors: dict[int, _WorkingVendor], ids: list[int] | None = None
+                       ) -> list[Deadline]:
     """The date each conditional approval standing today must have its conditions met by."""
-    newest = (select(VendorDecision.vendor_id, func.max(VendorDecision.id).label("id"))
-              .where(VendorDecision.vendor_id.in_(list(vendors)))
-              .group_by(VendorDecision.vendor_id).subquery())
-    rows = db.session.scalars(
-        select(VendorDecision).join(newest, VendorDecision.id == newest.c.id)
+    newest = _of_vendors(select(VendorDecision.vendor_id,
+                                func.max(VendorDecision.id).label("id")),
+                         VendorDecision.vendor_id, ids)
+    newest_ids = newest.group_by(VendorDecision.vendor_id).subquery()
+    rows = db.session.execute(
+        select(VendorDecision.id, VendorDecision.vendor_id, VendorDecision.conditions_due_on,
+               VendorDecision.decided_by_id, VendorDecision.reason)
+        .join(newest_ids, VendorDecision.id == newest_ids.c.id)
         .where(VendorDecision.decision == Decision.CONDITIONAL.value,
                VendorDecision.conditions_due_on.is_not(None)))
     return [Deadline(DeadlineKind.DECISION_DUE, d.id, d.vendor_id, vendors[d.vendor_id].name,
-                     d.conditions_due_on,  # type: ignore[arg-type]
+                     d.conditions_due_on,
                      (d.decided_by_id,) if d.decided_by_id else (), d.reason[:120])
-            for d in rows]
+            for d in rows if d.vendor_id in vendors]
 
 
 def deadlines_of(vendor: Vendor, on: date) -> list[Deadline]:
@@ -182,13 +223,52 @@ class Agenda:
     upcoming: list[Deadline]
 
 
+def current_deadlines(on: date) -> list[Deadline]:
+    """:func:`collect_deadlines` for the pages, kept until the data changes (see
+    :mod:`riskapp.memo`): the dashboard and the deadlines page are read far more often than
+    agreements, assessments and decisions are changed."""
+    return until_data_changes("deadlines", on, lambda: collect_deadlines(on))
+
+
 def agenda(on: date, *, horizon_days: int = 90, deadlines: list[Deadline] | None = None
            ) -> Agenda:
-    """What is overdue, and what falls in the next ``horizon_days``."""
-    found = collect_deadlines(on) if deadlines is None else deadlines
+    """What is overdue, and what falls in the next ``horizon_days``: of ``deadlines``, or of
+    every deadline, kept until the data changes."""
+    if deadlines is None:
+        return until_data_changes("agenda", (on, horizon_days),
+                                  lambda: agenda(on, horizon_days=horizon_days,
+                                                 deadlines=current_deadlines(on)))
+    found = deadlines
     horizon = on + timedelta(days=horizon_days)
     return Agenda([d for d in found if d.due_on < on],
                   [d for d in found if on <= d.due_on <= horizon])
+
+
+class DeadlinePages(Pagination):
+    """An agenda a page at a time: overdue first, then upcoming, ``per_page`` rows a page."""
+
+    def __init__(self, agenda: Agenda, page: int, per_page: int) -> None:
+        self.agenda = agenda
+        super().__init__(page=page, per_page=per_page, error_out=False)
+
+    def _query_items(self) -> list[Deadline]:
+        both = self.agenda.overdue + self.agenda.upcoming
+        return both[self._query_offset:self._query_offset + self.per_page]
+
+    def _query_count(self) -> int:
+        return len(self.agenda.overdue) + len(self.agenda.upcoming)
+
+    @property
+    def overdue(self) -> list[Deadline]:
+        return self.items[:self._overdue_shown]
+
+    @property
+    def upcoming(self) -> list[Deadline]:
+        return self.items[self._overdue_shown:]
+
+    @property
+    def _overdue_shown(self) -> int:
+        return max(0, len(self.agenda.overdue) - self._query_offset)
 
 
 # --- who is told ------------------------------------------------------------------------------

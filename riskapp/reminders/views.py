@@ -14,6 +14,7 @@ from riskapp.reminders.calendar import deadline_feed
 
 bp = Blueprint("reminders", __name__, template_folder="templates")
 HORIZON_CHOICES = (30, 90, 365)
+PER_PAGE = 100
 
 
 @bp.get("/deadlines")
@@ -21,12 +22,17 @@ HORIZON_CHOICES = (30, 90, 365)
 def index() -> str:
     horizon = request.args.get("days", type=int)
     horizon = horizon if horizon in HORIZON_CHOICES else 90
+    return _deadlines_page(horizon, new_feed_url=None)
+
+
+def _deadlines_page(horizon: int, *, new_feed_url: str | None) -> str:
     today = services.today()
+    agenda = services.agenda(today, horizon_days=horizon)
+    pages = services.DeadlinePages(agenda, request.args.get("page", 1, type=int), PER_PAGE)
     return render_template(
-        "reminders/index.html", agenda=services.agenda(today, horizon_days=horizon),
-        today=today, horizon=horizon, horizons=HORIZON_CHOICES,
-        deliveries=services.recent_deliveries(), feed=services.active_feed(current_user),
-        new_feed_url=None, form=FlaskForm())
+        "reminders/index.html", agenda=agenda, pages=pages, today=today, horizon=horizon,
+        horizons=HORIZON_CHOICES, deliveries=services.recent_deliveries(),
+        feed=services.active_feed(current_user), new_feed_url=new_feed_url, form=FlaskForm())
 
 
 @bp.post("/deadlines/calendar")
@@ -37,12 +43,7 @@ def create_feed() -> str:
         abort(400)
     token = services.create_feed(current_user)
     db.session.commit()
-    today = services.today()
-    return render_template(
-        "reminders/index.html", agenda=services.agenda(today), today=today, horizon=90,
-        horizons=HORIZON_CHOICES, deliveries=services.recent_deliveries(),
-        feed=services.active_feed(current_user), form=FlaskForm(),
-        new_feed_url=url_for(".feed", token=token, _external=True))
+    return _deadlines_page(90, new_feed_url=url_for(".feed", token=token, _external=True))
 
 
 @bp.post("/deadlines/calendar/revoke")
@@ -62,7 +63,7 @@ def feed(token: str) -> Response:
     """The deadlines as iCalendar, for the holder of a live feed token."""
     if services.open_feed(token) is None:
         abort(404)
-    body = deadline_feed(services.collect_deadlines(services.today()),
+    body = deadline_feed(services.current_deadlines(services.today()),
                          calendar_name="riskapp deadlines",
                          base_url=request.url_root.rstrip("/"))
     response = Response(body, mimetype="text/calendar")

@@ -237,3 +237,26 @@ def test_the_page_needs_a_signed_in_user(app: Flask) -> None:
 
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]
+
+
+def test_a_long_agenda_is_paged_overdue_first(
+        make_vendor: Callable[..., Vendor], make_assessment: Callable[..., object],
+        signed_baa: Callable[..., Agreement], login_as: Callable[..., FlaskClient],
+        today: dt.date, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("riskapp.reminders.views.PER_PAGE", 2)
+    for n in range(3):
+        make_assessment(make_vendor(f"Late {n}"), status=Status.SENT,
+                        due_date=today - (n + 1) * DAY)
+    for n in range(2):
+        signed_baa(make_vendor(f"Soon {n}"), today + (n + 10) * DAY)
+    viewer = login_as(Role.VIEWER)
+
+    first, second, third = (viewer.get(f"/deadlines?page={n}").text for n in (1, 2, 3))
+
+    assert "Overdue (3)" in section(first, "overdue")  # the totals, on every page
+    assert "Upcoming in the next 90 days (2)" in section(third, "upcoming")
+    assert "Late 2" in section(first, "overdue") and "Late 1" in section(first, "overdue")
+    assert "Late 0" in section(second, "overdue") and "Soon 0" in section(second, "upcoming")
+    assert "On the earlier pages" in section(third, "overdue")
+    assert "Soon 1" in section(third, "upcoming")
+    assert 'href="/deadlines?page=3&amp;days=90"' in first
