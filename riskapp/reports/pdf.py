@@ -89,6 +89,8 @@ def runs(value: str) -> list[tuple[str | None, str]]:
     """Split ``value`` into runs: ``(None, text)`` for the body font, ``(fallback, text)``
     for characters only the fallback font has."""
     found = fonts()
+    if value.isascii():  # nearly every value, and the body font has every ASCII character
+        return [(None, value)] if value else []
     result: list[tuple[str | None, str]] = []
     for char in value:
         use = (found.fallback if found.fallback and ord(char) not in found.body_chars
