@@ -53,6 +53,8 @@ def normalise_domain_list(raw: str) -> list[str]:
 
 def display_domain(ascii_name: str) -> str:
     """Return a stored domain for people to read: its Unicode form, with the ASCII one after."""
+    if "xn--" not in ascii_name.lower():  # no punycode label: nothing to decode (and idna is
+        return ascii_name                 # slow enough to show on a page of fifty findings)
     try:
         readable = idna.decode(ascii_name)
     except idna.IDNAError:
