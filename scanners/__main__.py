@@ -6,9 +6,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import gc
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -160,8 +162,30 @@ def _scan(args: argparse.Namespace) -> str:
             https_port=HTTPS_PORT, http_port=HTTP_PORT)
         return await scan.scan_domains(domains, only=only, context=context)
 
-    reports = asyncio.run(run())
+    with _few_collections():
+        reports = asyncio.run(run())
     return format_scan_json(reports) if args.json else format_scan_table(reports)
+
+
+GC_YOUNG_THRESHOLD = 50_000  # allocations between collections of the youngest generation
+
+
+@contextmanager
+def _few_collections() -> Iterator[None]:
+    """Collect cycles less often while a scan runs.
+
+    A scan allocates millions of short-lived objects; with Python's default thresholds the
+    cycle collector took about a fifth of the scan's CPU, mostly walking again and again the
+    objects the imports made, which live as long as the process anyway (hence the freeze).
+    """
+    gc.freeze()
+    before = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
 
 
 def _add_scan(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

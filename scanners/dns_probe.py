@@ -35,6 +35,7 @@ from scanners.mail_records import (
 )
 
 DEFAULT_TIMEOUT = 5.0  # seconds for one lookup, retries included
+DNS_ATTEMPTS = 3  # sends of one query within that time
 
 # Each domain fetched while following SPF was reached through a counted term, so 11 fetches
 # already prove the limit is exceeded; the cap leaves room for domains reached twice.
@@ -124,6 +125,8 @@ def make_resolver(
     """An async resolver that asks ``nameserver`` (an IP address) or, if None, the system's.
 
     ``timeout`` bounds each lookup, retries included, so a silent server costs at most that.
+    Within it a query is sent up to :data:`DNS_ATTEMPTS` times: UDP may lose a packet, and a
+    lookup that failed for that alone would leave a check unreported.
     """
     if nameserver is None:
         resolver = dns.asyncresolver.Resolver()
@@ -131,7 +134,7 @@ def make_resolver(
         resolver = dns.asyncresolver.Resolver(configure=False)
         resolver.nameservers = [nameserver]
         resolver.port = port
-    resolver.timeout = timeout
+    resolver.timeout = timeout / DNS_ATTEMPTS
     resolver.lifetime = timeout
     return resolver
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import ssl
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
@@ -39,7 +39,7 @@ from scanners.tls import (
     handshake_of,
     read_certificate,
 )
-from scanners.web_fetch import Fetch, Fetcher, Response
+from scanners.web_fetch import Fetch, Fetcher, Response, SharedHops
 
 HTTPS_PORT = 443
 HTTP_PORT = 80
@@ -81,17 +81,29 @@ class TlsFacts:
         return endpoint(self.address, self.port)
 
 
+_Keep = Callable[[tuple[asyncio.StreamReader, asyncio.StreamWriter], bool], None]
+
+
 async def _handshake(
-    host: str, address: str, port: int, timeout: float, context: ssl.SSLContext
+    host: str, address: str, port: int, timeout: float, context: ssl.SSLContext,
+    keep: _Keep | None = None,
 ) -> tuple[Handshake, Certificate | None]:
+    """Handshake and read what was negotiated; the connection is closed, or handed to
+    ``keep`` (with whether its certificate verified) for a request to use."""
     async with asyncio.timeout(timeout):
-        _, writer = await asyncio.open_connection(
+        reader, writer = await asyncio.open_connection(
             address, port, ssl=context, server_hostname=host, ssl_handshake_timeout=timeout)
     try:
         tls = writer.get_extra_info("ssl_object")
-        return handshake_of(tls), read_certificate(tls.getpeercert(binary_form=True))
-    finally:
+        found = handshake_of(tls), read_certificate(tls.getpeercert(binary_form=True))
+    except BaseException:
+        writer.transport.abort()
+        raise
+    if keep is None:
         writer.transport.abort()  # nothing more to say; a polite TLS close could stall
+    else:
+        keep((reader, writer), context.verify_mode != ssl.CERT_NONE)
+    return found
 
 
 async def _offer_outdated(facts: TlsFacts, timeout: float, factory: ContextFactory) -> TlsFacts:
@@ -117,25 +129,40 @@ async def probe_tls(
 
     ``timeout`` bounds each handshake; at most three are made.
     """
+    facts, finished = await _certificate_handshakes(
+        host, address, port=port, timeout=timeout, ssl_context_factory=ssl_context_factory)
+    if finished:
+        return facts
+    return await _offer_outdated(facts, timeout, ssl_context_factory)
+
+
+async def _certificate_handshakes(
+    host: str, address: str, *, port: int, timeout: float, ssl_context_factory: ContextFactory,
+    keep: _Keep | None = None,
+) -> tuple[TlsFacts, bool]:
+    """Verifying the certificate, and without verifying when only the certificate failed;
+    and whether that is all there is to learn (nothing listens, or answers, at all).
+    ``keep`` receives the connection that completed, if one did."""
     facts = TlsFacts(host=host, address=address, port=port)
     where = (host, address, port, timeout)
     try:
-        handshake, cert = await _handshake(*where, ssl_context_factory(TlsMode.VERIFY))
+        handshake, cert = await _handshake(*where, ssl_context_factory(TlsMode.VERIFY), keep)
         facts = replace(facts, handshake=handshake, certificate=cert, verified=True)
     except ssl.SSLCertVerificationError as exc:
         facts = replace(facts, cert_problem=certificate_problem(exc),
                         cert_error=describe_failure(exc))
         try:
-            handshake, cert = await _handshake(*where, ssl_context_factory(TlsMode.NO_VERIFY))
+            handshake, cert = await _handshake(
+                *where, ssl_context_factory(TlsMode.NO_VERIFY), keep)
         except _FAILURES as again:
-            return replace(facts, error=describe_failure(again))
+            return replace(facts, error=describe_failure(again)), True
         facts = replace(facts, handshake=handshake, certificate=cert)
     except _FAILURES as exc:
         facts = replace(facts, error=describe_failure(exc))
-        if isinstance(exc, ConnectionRefusedError | TimeoutError):
-            return facts  # nothing listens, or nothing answers: no other version will do
-        # A server that speaks only TLS 1.0 or 1.1 fails every modern handshake; say so.
-    return await _offer_outdated(facts, timeout, ssl_context_factory)
+        # Nothing listens, or nothing answers: no other version will do. Any other failure
+        # may be a server that speaks only TLS 1.0 or 1.1, which the next test tells.
+        return facts, isinstance(exc, ConnectionRefusedError | TimeoutError)
+    return facts, False
 
 
 # --- one host ----------------------------------------------------------------------------------
@@ -185,13 +212,27 @@ async def gather_site(
     blocked = tuple(check for check in checks if not check.allowed)
     if not allowed:
         return SiteFacts(host, blocked=blocked)
-    tls, https, http = await asyncio.gather(
-        probe_tls(host, allowed[0].address, port=port, timeout=timeout,
-                  ssl_context_factory=ssl_context_factory),
-        fetcher.fetch(f"https://{host}/"),
-        fetcher.fetch(f"http://{host}/"),
-    )
+    # http:// usually redirects to the very page https:// fetches, and the TLS probe's
+    # handshake leaves a connection that page can be asked on: one handshake, one request.
+    shared = SharedHops()
+    address = allowed[0].address
+    try:
+        facts, finished = await _certificate_handshakes(
+            host, address, port=port, timeout=timeout, ssl_context_factory=ssl_context_factory,
+            keep=lambda stream, verified: shared.offer((address, port, host), stream,
+                                                       verified=verified))
+        tls, https, http = await asyncio.gather(
+            _done(facts) if finished else _offer_outdated(facts, timeout, ssl_context_factory),
+            fetcher.fetch(f"https://{host}/", shared=shared),
+            fetcher.fetch(f"http://{host}/", shared=shared),
+        )
+    finally:
+        shared.close()
     return SiteFacts(host, blocked=blocked, tls=tls, https=https, http=http)
+
+
+async def _done(facts: TlsFacts) -> TlsFacts:
+    return facts
 
 
 def web_hosts(domain: str) -> tuple[str, ...]:

@@ -19,9 +19,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import dns.exception
+import dns.resolver
 
 from scanners.addresses import AddressCheck, AllowPrivate, AsyncResolver, endpoint, resolve_checked
 from scanners.catalog import finding
+from scanners.dns_probe import describe_dns_failure
 from scanners.findings import Finding
 from scanners.tls import (
     LOCAL_REFUSALS,
@@ -154,6 +156,24 @@ async def _starttls(session: _Session, host: str, context: ssl.SSLContext) -> Ha
 _FAILURES = (OSError, TimeoutError, _ProtocolError, ssl.SSLError, asyncio.IncompleteReadError)
 
 
+class _TlsFailed(Exception):  # noqa: N818 - carries a failure out of a session, unseen
+    """STARTTLS, though offered, gave no handshake; the session ends without a QUIT."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+async def _upgrade(session: _Session, host: str, factory: ContextFactory) -> Handshake:
+    """STARTTLS on ``session``, verifying the certificate; a failure is the TLS's, not the
+    server's reachability."""
+    try:
+        await _ask(session, "STARTTLS", 220)
+        return await _starttls(session, host, factory(TlsMode.VERIFY))
+    except _FAILURES as exc:
+        raise _TlsFailed(exc) from exc
+
+
 async def _tls_once(
     host: str, address: str, port: int, timeout: float, context: ssl.SSLContext
 ) -> Handshake:
@@ -163,18 +183,19 @@ async def _tls_once(
 
 
 async def _tls_facts(
-    facts: SmtpFacts, timeout: float, factory: ContextFactory
+    facts: SmtpFacts, verified: Handshake | BaseException, timeout: float,
+    factory: ContextFactory,
 ) -> dict[str, Any]:  # SmtpFacts fields to replace
-    """Handshake verifying the certificate; if only the certificate fails, again without."""
-    where = (facts.host, facts.address, facts.port, timeout)
+    """The verifying handshake's outcome; if only the certificate failed, handshake again
+    without verifying, to learn what the server negotiates anyway."""
+    if isinstance(verified, Handshake):
+        return {"handshake": verified}
+    if not isinstance(verified, ssl.SSLCertVerificationError):
+        return {"tls_error": describe_failure(verified)}
+    cert_error = describe_failure(verified)
     try:
-        return {"handshake": await _tls_once(*where, factory(TlsMode.VERIFY))}
-    except ssl.SSLCertVerificationError as exc:
-        cert_error = describe_failure(exc)
-    except _FAILURES as exc:
-        return {"tls_error": describe_failure(exc)}
-    try:
-        handshake = await _tls_once(*where, factory(TlsMode.NO_VERIFY))
+        handshake = await _tls_once(facts.host, facts.address, facts.port, timeout,
+                                    factory(TlsMode.NO_VERIFY))
     except _FAILURES as exc:
         return {"cert_error": cert_error, "tls_error": describe_failure(exc)}
     return {"cert_error": cert_error, "handshake": handshake}
@@ -217,17 +238,24 @@ async def probe_smtp(
     each handshake), so a silent server costs a few timeouts at most.
     """
     facts = SmtpFacts(host=host, address=address, port=port)
+    verified: Handshake | BaseException | None = None
     try:
         async with _session(address, port, timeout) as session:
             facts = replace(
                 facts, banner=session.banner, ehlo=session.ehlo,
                 starttls_offered=session.offers_starttls,
             )
+            if facts.starttls_offered:
+                # Upgrade this very conversation, as a sender would: the verifying
+                # handshake needs no connection of its own.
+                verified = await _upgrade(session, host, ssl_context_factory)
+    except _TlsFailed as failed:
+        verified = failed.cause
     except _FAILURES as exc:
         return replace(facts, error=describe_failure(exc))
-    if not facts.starttls_offered:
+    if verified is None:
         return facts
-    tls = await _tls_facts(facts, timeout, ssl_context_factory)
+    tls = await _tls_facts(facts, verified, timeout, ssl_context_factory)
     tls |= await _outdated_facts(facts, timeout, ssl_context_factory)
     return replace(facts, **tls)
 
@@ -302,22 +330,38 @@ def analyse_smtp(facts: SmtpFacts) -> list[Finding]:
 # --- every MX host -------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class MailServers:
+    """What probing every MX host found.
+
+    :param failed_lookups: (host, why) of each MX host whose address lookup failed (timed
+        out, SERVFAIL): nothing is known of that server, so it is an error, not a finding.
+    """
+
+    findings: list[Finding]
+    failed_lookups: tuple[tuple[str, str], ...] = ()
+
+
 async def _probe_mx(
     host: str, probe: Callable[[str, str], Awaitable[SmtpFacts]], lookup: _Lookup
-) -> list[Finding]:
+) -> MailServers:
     try:
         checks = await lookup(host)
-    except dns.exception.DNSException as exc:
-        return [finding("smtp.unreachable", target=host, evidence=f"{host}: {exc}")]
+    except dns.resolver.NXDOMAIN as exc:
+        # The MX names a host that does not exist: senders cannot deliver there either.
+        return MailServers([finding("smtp.unreachable", target=host, evidence=f"{host}: {exc}")])
+    except (dns.exception.DNSException, OSError) as exc:
+        return MailServers([], ((host, describe_dns_failure(exc)),))
     if not checks:
-        return [finding("smtp.unreachable", target=host, evidence=f"{host}: no A or AAAA record")]
+        return MailServers([finding(
+            "smtp.unreachable", target=host, evidence=f"{host}: no A or AAAA record")])
     blocked = [
         finding("scan.blocked_address", target=host, evidence=f"{host} -> {c.address} ({c.reason})")
         for c in checks
         if not c.allowed
     ]
     all_facts = await asyncio.gather(*(probe(host, c.address) for c in checks if c.allowed))
-    return blocked + [f for facts in all_facts for f in analyse_smtp(facts)]
+    return MailServers(blocked + [f for facts in all_facts for f in analyse_smtp(facts)])
 
 
 async def probe_mx_hosts(
@@ -328,11 +372,13 @@ async def probe_mx_hosts(
     port: int = SMTP_PORT,
     ssl_context_factory: ContextFactory = make_ssl_context,
     allow_private: AllowPrivate = False,
-) -> list[Finding]:
+) -> MailServers:
     """Resolve each MX host once through the SSRF guard and probe every allowed address.
 
     Hosts and their addresses are probed concurrently; a blocked address gives
     ``scan.blocked_address`` and no connection. ``allow_private`` lifts the block for tests.
+    A host that does not exist is ``smtp.unreachable``; one whose lookup failed is listed in
+    :attr:`MailServers.failed_lookups` instead.
     """
     lookup = functools.partial(
         resolve_checked, port=port, resolver=resolver, allow_private=allow_private
@@ -341,4 +387,7 @@ async def probe_mx_hosts(
         probe_smtp, port=port, timeout=timeout, ssl_context_factory=ssl_context_factory
     )
     per_host = await asyncio.gather(*(_probe_mx(host, probe, lookup) for host in mx_hosts))
-    return [f for findings in per_host for f in findings]
+    return MailServers(
+        findings=[f for servers in per_host for f in servers.findings],
+        failed_lookups=tuple(failed for servers in per_host for failed in servers.failed_lookups),
+    )

@@ -13,23 +13,29 @@ ports the scan uses. Nothing here raises for the network's or the server's sake:
 connection, a blocked address, a timeout or a Location that is no URL ends the :class:`Fetch`
 with an ``error``.
 
-Requests go straight to httpx's transport, below the client: the client would follow or parse
-redirects, decode bodies and read proxy settings from the environment, all of which this
-module does itself or must not do.
+Fetches that reach the same URL may share one request: give them one :class:`SharedHops`
+(``https://host/`` asked for, and ``http://host/`` redirected there, are one page).
+
+Requests are written and read with h11 (the HTTP/1.1 state machine below httpx) on a
+connection of their own: an HTTP client would follow or parse redirects, decode bodies, pool
+connections and read proxy settings from the environment, all of which this module does
+itself or must not do, and its layers cost more CPU than the request.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
+import ssl
 import zlib
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import dns.exception
 import dns.resolver
-import httpx
+import h11
 import idna
 
 from scanners.addresses import AddressCheck, AllowPrivate, AsyncResolver, resolve_checked
@@ -42,8 +48,7 @@ MAX_BODY_BYTES = 2_000_000  # enough for any real home page; a bigger body is cu
 DEFAULT_PORTS: Mapping[str, int] = {"http": 80, "https": 443}
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 USER_AGENT = "riskapp-scanner (vendor risk assessment; +https://github.com/riskapp)"
-_NETWORK_FAILURES = (httpx.HTTPError, OSError)  # ssl.SSLError and TimeoutError are OSErrors
-_WRAPPERS = frozenset({"httpx", "httpcore", "anyio"})
+_NETWORK_FAILURES = (h11.ProtocolError, OSError)  # ssl.SSLError and TimeoutError are OSErrors
 
 
 @dataclass(frozen=True)
@@ -145,6 +150,57 @@ class _Stop(Exception):  # noqa: N818 - a signal inside fetch, not an error anyo
         self.dns_failed = dns_failed
 
 
+_HopKey = tuple[str, bool, int]  # (normalised URL, verify, byte cap)
+
+
+_Stream = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+_Endpoint = tuple[str, int, str]  # (address, port, the name in SNI)
+
+
+@dataclass
+class SharedHops:
+    """Hops that several fetches of one site share: a URL is requested once, and every chain
+    that reaches it gets the same response (or the same reason it failed).
+
+    It also holds TLS connections another probe opened to the site and left unused (the TLS
+    probe's handshake): the first request to that endpoint is sent on one instead of paying
+    for a handshake of its own. Scoped by the caller (one site's fetches), who must
+    :meth:`close` it, so nothing outlives the site's facts.
+    """
+
+    _hops: dict[_HopKey, asyncio.Future[Response]] = field(default_factory=dict)
+    _connections: dict[tuple[_Endpoint, bool], _Stream] = field(default_factory=dict)
+
+    def hop(self, key: _HopKey, request: Callable[[], Awaitable[Response]]
+            ) -> Awaitable[Response]:
+        """The response for ``key``: ``request()`` the first time, the same result after."""
+        if key not in self._hops:
+            self._hops[key] = asyncio.ensure_future(request())
+        return asyncio.shield(self._hops[key])
+
+    def offer(self, endpoint: _Endpoint, stream: _Stream, *, verified: bool) -> None:
+        """An open TLS connection to ``endpoint``, for one request; ``verified``: its
+        certificate passed the checks a verifying request would make."""
+        old = self._connections.pop((endpoint, verified), None)
+        if old is not None:
+            old[1].transport.abort()
+        self._connections[(endpoint, verified)] = stream
+
+    def take(self, endpoint: _Endpoint, *, verify: bool) -> _Stream | None:
+        """An offered connection fit for a request that does (or need not) verify."""
+        for verified in (True,) if verify else (True, False):
+            stream = self._connections.pop((endpoint, verified), None)
+            if stream is not None:
+                return stream
+        return None
+
+    def close(self) -> None:
+        """Abort every connection nobody took."""
+        for _, writer in self._connections.values():
+            writer.transport.abort()
+        self._connections.clear()
+
+
 @dataclass
 class Fetcher:
     """Fetch pages for one scan; see the module's doc for what it guarantees.
@@ -162,19 +218,21 @@ class Fetcher:
         default_factory=dict, repr=False)
 
     async def fetch(self, url: str, *, follow_redirects: bool = True, verify: bool = False,
-                    max_bytes: int | None = None) -> Fetch:
+                    max_bytes: int | None = None, shared: SharedHops | None = None) -> Fetch:
         """GET ``url``; with ``verify`` the certificate must be valid for the host.
 
         Without ``verify`` any certificate is accepted: the TLS probe judges certificates,
         and a page behind a bad one still has headers and trackers worth reporting.
-        ``max_bytes`` lowers the body cap for this fetch.
+        ``max_bytes`` lowers the body cap for this fetch. Fetches given one ``shared`` request
+        each URL once between them.
         """
         max_bytes = min(max_bytes or self.max_bytes, self.max_bytes)
         responses: list[Response] = []
         current = url
         try:
             for _ in range(MAX_REDIRECTS + 1):
-                response = await self._hop(current, verify=verify, max_bytes=max_bytes)
+                response = await self._shared_hop(current, verify=verify, max_bytes=max_bytes,
+                                                  shared=shared)
                 responses.append(response)
                 if not follow_redirects or not response.is_redirect:
                     return Fetch(url, tuple(responses))
@@ -210,10 +268,20 @@ class Fetcher:
             raise _Stop(f"not connecting to {host}: {refused}", tuple(checks))
         raise _Stop(f"{host} has no A or AAAA record")
 
-    async def _hop(self, url: str, *, verify: bool, max_bytes: int) -> Response:
+    def _shared_hop(self, url: str, *, verify: bool, max_bytes: int,
+                    shared: SharedHops | None) -> Awaitable[Response]:
+        def request() -> Awaitable[Response]:
+            return self._hop(url, verify=verify, max_bytes=max_bytes, shared=shared)
+
+        if shared is None:
+            return request()
+        return shared.hop((_hop_key(url), verify, max_bytes), request)
+
+    async def _hop(self, url: str, *, verify: bool, max_bytes: int,
+                   shared: SharedHops | None = None) -> Response:
         try:
             async with asyncio.timeout(self.timeout * 2):
-                return await self._get(url, verify=verify, max_bytes=max_bytes)
+                return await self._get(url, verify=verify, max_bytes=max_bytes, shared=shared)
         except TimeoutError:
             raise _Stop("timed out") from None
 
@@ -234,59 +302,160 @@ class Fetcher:
         host_header = f"{bracketed}:{port}" if port is not None else bracketed
         return url, scheme, port or self.ports[scheme], host, host_header
 
-    async def _get(self, url: str, *, verify: bool, max_bytes: int) -> Response:
+    async def _get(self, url: str, *, verify: bool, max_bytes: int,
+                   shared: SharedHops | None) -> Response:
         url, scheme, port, host, host_header = self._target(url)
         address = await self._address(host, port)
-        netloc = f"[{address}]" if ":" in address else address
         parts = urlsplit(url)
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        headers = {"Host": host_header, "User-Agent": USER_AGENT, "Accept-Encoding": "identity",
-                   "Accept": "text/html,*/*;q=0.5"}
-        extensions = {"timeout": httpx.Timeout(self.timeout).as_dict()}
-        if scheme == "https":
-            extensions["sni_hostname"] = host  # type: ignore[assignment]
-        request = httpx.Request("GET", f"{scheme}://{netloc}:{port}{target}", headers=headers,
-                                extensions=extensions)
-        try:
-            return await self._send(request, url, address, verify=verify, max_bytes=max_bytes)
-        except _NETWORK_FAILURES as exc:
-            raise _Stop(describe_failure(_cause(exc))) from None
-
-    async def _send(self, request: httpx.Request, url: str, address: str, *, verify: bool,
-                    max_bytes: int) -> Response:
+        target = quote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
+                       safe=_TARGET_SAFE)
+        headers = [("Host", host_header), ("User-Agent", USER_AGENT),
+                   ("Accept-Encoding", "identity"), ("Accept", "text/html,*/*;q=0.5")]
         mode = TlsMode.VERIFY if verify else TlsMode.NO_VERIFY
-        # One connection per request: a pooled one would carry one host's SNI into another's.
-        async with httpx.AsyncHTTPTransport(
-            verify=self.ssl_context_factory(mode), trust_env=False,
-            limits=httpx.Limits(max_keepalive_connections=0),
-        ) as transport:
-            response = await transport.handle_async_request(request)
+        context = self.ssl_context_factory(mode) if scheme == "https" else None
+        offered = shared.take((address, port, host), verify=verify) \
+            if shared is not None and context is not None else None
+        request = h11.Request(method="GET", target=target, headers=headers)
+        try:
+            status, raw_headers, raw, truncated = await self._request(
+                request, (address, port, host), context, offered, max_bytes)
+        except _NETWORK_FAILURES as exc:
+            raise _Stop(describe_failure(exc)) from None
+        encodings = next((v for k, v in raw_headers if k.lower() == "content-encoding"), "")
+        body, cut = _inflate(raw, encodings, max_bytes)
+        return Response(url=url, address=address, status=status, headers=raw_headers,
+                        body=body, truncated=truncated or cut)
+
+    async def _request(self, request: h11.Request, endpoint: _Endpoint,
+                       context: ssl.SSLContext | None, offered: _Stream | None, max_bytes: int
+                       ) -> tuple[int, tuple[tuple[str, str], ...], bytes, bool]:
+        """``request`` on the ``offered`` connection if there is one, else on a new one."""
+        if offered is not None:
             try:
-                raw, truncated = await _read_raw(response, max_bytes)
-            finally:
-                await response.aclose()
-        headers = _raw_headers(response)
-        body, cut = _inflate(raw, response.headers.get("content-encoding", ""), max_bytes)
-        return Response(url=url, address=address, status=response.status_code,
-                        headers=headers, body=body, truncated=truncated or cut)
+                return await self._exchange(offered, request, max_bytes)
+            except _NETWORK_FAILURES:
+                pass  # the server may have closed it before this request came: ask afresh
+        return await self._exchange(await self._connect(*endpoint, context), request, max_bytes)
+
+    async def _connect(self, address: str, port: int, host: str,
+                       context: ssl.SSLContext | None) -> _Stream:
+        """A connection of its own to ``address``, with ``host`` in SNI. A connection serves
+        one request and is never pooled: it would carry one host's SNI into another's."""
+        async with asyncio.timeout(self.timeout):
+            return await asyncio.open_connection(
+                address, port, ssl=context, server_hostname=host if context else None,
+                ssl_handshake_timeout=self.timeout if context else None)
+
+    async def _exchange(self, stream: _Stream, request: h11.Request, max_bytes: int
+                        ) -> tuple[int, tuple[tuple[str, str], ...], bytes, bool]:
+        """One request on ``stream``, closed afterwards: the status, the headers as the
+        server spelled them, the body up to ``max_bytes`` and whether it was cut."""
+        reader, writer = stream
+        try:
+            connection = h11.Connection(h11.CLIENT)
+            writer.write(connection.send(request) + connection.send(h11.EndOfMessage()))
+            async with asyncio.timeout(self.timeout):
+                await writer.drain()
+            events = _events(connection, reader, self.timeout)
+            response = await _response(events, reader)
+            body, truncated = await _read_body(events, max_bytes)
+        finally:
+            writer.transport.abort()  # nothing more to say; a polite TLS close could stall
+        headers = tuple((name.decode("latin-1"), value.decode("latin-1"))
+                        for name, value in response.headers.raw_items())
+        return response.status_code, headers, body, truncated
+
+
+def _hop_key(url: str) -> str:
+    try:
+        return normalise_url(url)
+    except ValueError:  # no URL at all: the hop itself says so, under the text as given
+        return url
 
 
 def _ascii_host(hostname: str) -> str:
     """An IP literal as written, or a name in the ASCII form DNS and TLS use (IDNA 2008)."""
     if not hostname:
         return ""
+    if _is_plain_name(hostname):
+        return hostname
     try:
         return str(ipaddress.ip_address(hostname))
     except ValueError:
         return idna.encode(hostname, uts46=True).decode("ascii")
 
 
-async def _read_raw(response: httpx.Response, max_bytes: int) -> tuple[bytes, bool]:
+# A lower-case letters-digits-hyphens label that IDNA 2008 leaves as it is; "xn--" and any
+# other hyphens in the third and fourth places go through idna, which checks them.
+_PLAIN_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_MAX_NAME = 253  # characters in a host name, as idna counts them
+
+
+def _is_plain_name(hostname: str) -> bool:
+    """Whether ``hostname`` is already in the form idna would give: most are, and idna's
+    checks cost a third of a millisecond a name, on every request."""
+    labels = hostname.split(".")
+    return len(hostname) <= _MAX_NAME and not labels[-1].isdigit() and all(
+        _PLAIN_LABEL.fullmatch(label) and label[2:4] != "--" for label in labels)
+
+
+_READ_BYTES = 65_536
+# What a request target may hold as it is (RFC 3986 reserved characters, and "%" so escapes
+# stay escapes); anything else, spaces and non-ASCII included, is percent-encoded as browsers do.
+_TARGET_SAFE = "!#$%&'()*+,/:;=?@[]~"
+
+
+async def _events(connection: h11.Connection, reader: asyncio.StreamReader, timeout: float
+                  ) -> AsyncIterator[h11.Event]:
+    """What the server says, as h11 events; every read is bounded by ``timeout``."""
+    while True:
+        event = connection.next_event()
+        if event is h11.NEED_DATA:
+            async with asyncio.timeout(timeout):
+                data = await _read(reader)
+            connection.receive_data(data)
+            continue
+        yield event  # type: ignore[misc]
+
+
+async def _read(reader: asyncio.StreamReader) -> bytes:
+    """The next bytes; ``b""`` at the end, also when a TLS server closed without saying so
+    (as many do, and as browsers accept)."""
+    try:
+        return await reader.read(_READ_BYTES)
+    except ssl.SSLError as exc:
+        if isinstance(exc, ssl.SSLEOFError) or exc.reason == "UNEXPECTED_EOF_WHILE_READING":
+            return b""
+        raise
+
+
+async def _response(events: AsyncIterator[h11.Event], reader: asyncio.StreamReader
+                    ) -> h11.Response:
+    """The response's head, past any 1xx; h11's complaint in plainer words when the server
+    hung up first."""
+    try:
+        event = await anext(events)
+        while isinstance(event, h11.InformationalResponse):  # 100 Continue and kin
+            event = await anext(events)
+    except h11.RemoteProtocolError:
+        if reader.at_eof():
+            raise h11.RemoteProtocolError("the server closed the connection without a "
+                                          "response") from None
+        raise
+    if not isinstance(event, h11.Response):
+        raise h11.RemoteProtocolError("the server closed the connection without a response")
+    return event
+
+
+async def _read_body(events: AsyncIterator[h11.Event], max_bytes: int) -> tuple[bytes, bool]:
     body = bytearray()
-    async for chunk in response.stream:  # type: ignore[union-attr]
-        body += chunk
-        if len(body) > max_bytes:
-            return bytes(body[:max_bytes]), True
+    async for event in events:
+        if isinstance(event, h11.Data):
+            body += event.data
+            if len(body) > max_bytes:
+                return bytes(body[:max_bytes]), True
+        elif isinstance(event, h11.EndOfMessage | h11.ConnectionClosed):
+            break
     return bytes(body), False
 
 
@@ -306,24 +475,3 @@ def _inflate(raw: bytes, encodings: str, max_bytes: int) -> tuple[bytes, bool]:
             return b"", False
         body, cut = inflated, cut or bool(inflater.unconsumed_tail)
     return body, cut
-
-
-def _raw_headers(response: httpx.Response) -> tuple[tuple[str, str], ...]:
-    """The headers as the server spelled them (httpx's own view lower-cases the names)."""
-    return tuple((name.decode("latin-1"), value.decode("latin-1"))
-                 for name, value in response.headers.raw)
-
-
-def _cause(exc: BaseException) -> BaseException:
-    """httpx wraps the socket and ssl errors (through httpcore); the inner one says what
-    went wrong in words a report can use ("certificate has expired", "Connection refused")."""
-    inner = exc
-    while type(inner).__module__.split(".")[0] in _WRAPPERS:
-        nested = inner.__cause__ or inner.__context__
-        if nested is None:
-            break
-        inner = nested
-    cause = inner.__cause__  # anyio: "All connection attempts failed" from the real errors
-    if isinstance(cause, BaseExceptionGroup):
-        cause = cause.exceptions[0]
-    return cause if isinstance(cause, OSError) else inner

@@ -76,6 +76,15 @@ def test_a_check_whose_lookups_failed_reads_unknown_not_clean() -> None:
         smtp_outdated="unknown", web_outdated="unknown", web="unknown")
 
 
+def test_a_host_whose_lookup_failed_leaves_its_checks_unknown() -> None:
+    errors = ["smtp not checked on mx.vendor000.test: DNS lookup failed (timed out)",
+              "web not checked on www.vendor000.test: DNS lookup failed (timed out)"]
+    verdicts = our_verdicts("vendor000.test", [], errors)
+    assert (verdicts.starttls, verdicts.smtp_outdated) == ("unknown", "unknown")
+    assert verdicts.web == "unknown"
+    assert verdicts.web_outdated == "no"  # the domain's own HTTPS host was checked
+
+
 def _checkdmarc_result(**changes: object) -> dict[str, object]:
     """A checkdmarc 6 result for a well-kept domain, as its JSON output has it."""
     result: dict[str, object] = {

@@ -328,6 +328,17 @@ def test_a_resolver_that_never_answers_gives_no_findings_within_the_timeout(
     assert {lookup.error for lookup in facts.failed_lookups} == {"timed out"}
 
 
+def test_a_lost_query_is_asked_again_within_the_timeout(dns_lab: DnsLab) -> None:
+    dns_lab.set_zones(GOOD, lossy={"_dmarc.vendor.test"})
+    resolver = make_resolver(*dns_lab.address, timeout=1.5)
+    started = time.monotonic()
+    facts = asyncio.run(gather_dns_facts(DOMAIN, resolver=resolver))
+    assert time.monotonic() - started < 1.5
+    assert facts.failed_lookups == ()
+    assert facts.dmarc.records == ("v=DMARC1; p=reject; rua=mailto:dmarc@vendor.test",)
+    assert dns_lab.queries.count(("_dmarc.vendor.test", "TXT")) == 2
+
+
 def test_a_servfail_on_dmarc_is_recorded_and_not_called_missing(dns_lab: DnsLab) -> None:
     dns_lab.set_zones({**GOOD, "_dmarc.vendor.test": []}, servfail={"_dmarc.vendor.test"})
     resolver = make_resolver(*dns_lab.address, timeout=LAB_TIMEOUT)

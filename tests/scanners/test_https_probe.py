@@ -159,6 +159,23 @@ def test_a_domain_without_www_is_fine(dns_lab: DnsLab, web_lab: WebLab) -> None:
     assert {r.host for r in web_lab.requests} == {DOMAIN}
 
 
+def test_a_www_whose_lookup_times_out_is_reported_as_an_error(
+    dns_lab: DnsLab, web_lab: WebLab
+) -> None:
+    dns_lab.set_zones(_sites(web_lab, TlsKind.GOOD), silent={WWW})
+
+    async def run() -> list[scan.DomainReport]:
+        context = scan.make_context(
+            resolver=dns_lab.address, timeout=0.5, ca_file=web_lab.ca_file,
+            allow_private=LOOPBACK_ONLY, https_port=web_lab.https_port,
+            http_port=web_lab.http_port)
+        return await scan.scan_domains([DOMAIN], only=(scan.Probe.WEB,), context=context)
+
+    (report,) = asyncio.run(run())
+    assert report.findings == ()  # the domain itself is well kept
+    assert report.errors == (f"web not checked on {WWW}: DNS lookup failed (timed out)",)
+
+
 def test_a_domain_with_no_web_host_at_all_is_unreachable(
     dns_lab: DnsLab, web_lab: WebLab
 ) -> None:

@@ -164,6 +164,16 @@ def test_a_silent_domain_does_not_delay_another(
     assert elapsed < 3 * TIMEOUT  # the two ran side by side, each bounded by its timeouts
 
 
+def test_an_mx_host_whose_lookup_times_out_is_an_error_not_unreachable(
+    dns_lab: DnsLab, lab: SmtpLab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dns_lab.set_zones(ZONES, silent={"mx.lab.test"})
+    (report,) = _json(capsys, _args(dns_lab, lab, "--json", "--only", "smtp", "--timeout", "0.5",
+                                    DOMAIN))
+    assert report["findings"] == []
+    assert report["errors"] == ["smtp not checked on mx.lab.test: DNS lookup failed (timed out)"]
+
+
 def test_a_domain_that_does_not_exist_gets_a_report(
     dns_lab: DnsLab, lab: SmtpLab, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -278,7 +288,8 @@ def test_scan_domains_shares_facts_between_probes(
     assert {f.id for f in report.findings} == DNS_IDS | {"smtp.starttls.unsupported"}
     assert dns_lab.queries.count((DOMAIN, "MX")) == 1
     assert dns_lab.queries.count(("mx.lab.test", "A")) == 1
-    # The web, headers and tracking probes share one fetch of each home page: https:// and
-    # the landing of http://'s redirect, for the domain and for www.
-    assert web_lab.paths_requested("https") == ["/"] * 4
+    # The web, headers and tracking probes share one fetch of each home page, for the domain
+    # and for www.; http://'s redirect lands on that same fetch.
+    assert web_lab.paths_requested("https") == ["/"] * 2
+    assert web_lab.paths_requested("http") == ["/"] * 2
     assert dns_lab.queries.count((DOMAIN, "A")) == 1

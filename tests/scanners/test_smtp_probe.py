@@ -10,7 +10,13 @@ import pytest
 
 from scanners.dns_probe import make_resolver
 from scanners.findings import Finding
-from scanners.smtp_probe import SmtpFacts, analyse_smtp, probe_mx_hosts, probe_smtp
+from scanners.smtp_probe import (
+    MailServers,
+    SmtpFacts,
+    analyse_smtp,
+    probe_mx_hosts,
+    probe_smtp,
+)
 from scanners.tls import ContextFactory, Handshake, OutdatedTls
 from tests.scanners.lab.dns_server import DnsLab
 from tests.scanners.lab.smtp_server import SmtpKind, SmtpLab
@@ -199,10 +205,14 @@ class _Mx:
     dns: DnsLab
 
     def scan(self, hosts: list[str], port: int, tls: ContextFactory, **kw: bool) -> list[Finding]:
-        resolver = make_resolver(*self.dns.address, timeout=TIMEOUT)
+        return self.servers(hosts, port, tls, **kw).findings
+
+    def servers(self, hosts: list[str], port: int, tls: ContextFactory, *,
+                timeout: float = TIMEOUT, **kw: bool) -> MailServers:
+        resolver = make_resolver(*self.dns.address, timeout=timeout)
         return asyncio.run(
             probe_mx_hosts(
-                hosts, resolver=resolver, port=port, timeout=TIMEOUT,
+                hosts, resolver=resolver, port=port, timeout=timeout,
                 ssl_context_factory=tls, **kw,
             )
         )
@@ -237,3 +247,13 @@ def test_good_mx_host_gives_no_finding(mx: _Mx, lab_tls: ContextFactory) -> None
 def test_mx_host_that_does_not_resolve_is_unreachable(mx: _Mx, lab_tls: ContextFactory) -> None:
     findings = mx.scan(["gone.lab.test"], mx.lab.port(SmtpKind.GOOD), lab_tls, allow_private=True)
     assert _ids(findings) == {"smtp.unreachable"}
+
+
+def test_mx_host_whose_lookup_times_out_is_an_error_not_a_finding(
+    mx: _Mx, lab_tls: ContextFactory
+) -> None:
+    mx.dns.set_zones({mx.lab.mx_name: [("A", mx.lab.address)]}, silent={mx.lab.mx_name})
+    servers = mx.servers([mx.lab.mx_name], mx.lab.port(SmtpKind.GOOD), lab_tls, timeout=0.5,
+                         allow_private=True)
+    assert servers.findings == []  # a lookup that failed proves nothing about the server
+    assert servers.failed_lookups == ((mx.lab.mx_name, "timed out"),)

@@ -76,6 +76,16 @@ def test_headers_keep_the_servers_spelling_and_repeats(
         ("X-Frame-Options", "DENY")]
 
 
+@pytest.mark.parametrize("url", ["https://clinic.test/bye", "http://clinic.test/bye"])
+def test_a_server_that_hangs_up_without_answering_is_an_error_in_words(
+    fetcher: Fetcher, web_lab: WebLab, url: str
+) -> None:
+    web_lab.set_page(url, Page(hang_up=True))
+    (fetch,) = _fetch(fetcher, url)
+    assert (fetch.final, fetch.error) == (None, "the server closed the connection without a "
+                                                "response")
+
+
 def test_a_host_is_resolved_once_so_a_changed_answer_is_never_used(
     fetcher: Fetcher, dns_lab: DnsLab, web_lab: WebLab
 ) -> None:

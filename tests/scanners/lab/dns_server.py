@@ -88,6 +88,8 @@ class DnsLab:
     :param zones: name -> list of (type, value); replace at any time with :meth:`set_zones`.
     :param servfail: names answered with SERVFAIL, as a broken authoritative server would.
     :param silent: names never answered, as a server that drops the query would.
+    :param lossy: names whose first query of each type is lost, as a busy network drops one
+        packet; the next is answered.
 
     ``queries`` lists every (name, type) asked, for tests that care what was asked.
     """
@@ -95,8 +97,10 @@ class DnsLab:
     zones: Zones = field(default_factory=dict)
     servfail: frozenset[str] = frozenset()
     silent: frozenset[str] = frozenset()
+    lossy: frozenset[str] = frozenset()
     queries: list[tuple[str, str]] = field(default_factory=list, init=False)
     _records: dict[str, list[_Record]] = field(default_factory=dict, init=False)
+    _lost: set[tuple[str, str]] = field(default_factory=set, init=False)
     _udp: socket.socket | None = field(default=None, init=False)
     _tcp: socket.socket | None = field(default=None, init=False)
     _thread: threading.Thread | None = field(default=None, init=False)
@@ -104,7 +108,7 @@ class DnsLab:
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def __post_init__(self) -> None:
-        self.set_zones(self.zones, servfail=self.servfail, silent=self.silent)
+        self.set_zones(self.zones, servfail=self.servfail, silent=self.silent, lossy=self.lossy)
 
     @property
     def address(self) -> tuple[str, int]:
@@ -117,7 +121,8 @@ class DnsLab:
         return self.address[1]
 
     def set_zones(
-        self, zones: Zones, *, servfail: Iterable[str] = (), silent: Iterable[str] = ()
+        self, zones: Zones, *, servfail: Iterable[str] = (), silent: Iterable[str] = (),
+        lossy: Iterable[str] = (),
     ) -> None:
         """Serve ``zones`` from now on, in place of whatever was served before."""
         records: dict[str, list[_Record]] = {}
@@ -132,6 +137,8 @@ class DnsLab:
             self._records = records
             self.servfail = frozenset(_key(name) for name in servfail)
             self.silent = frozenset(_key(name) for name in silent)
+            self.lossy = frozenset(_key(name) for name in lossy)
+            self._lost.clear()
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -201,7 +208,10 @@ class DnsLab:
         with self._lock:
             self.queries.append((qname, qtype))
             records, servfail, silent = self._records, self.servfail, self.silent
-        if qname in silent:
+            lose = qname in self.lossy and (qname, qtype) not in self._lost
+            if lose:
+                self._lost.add((qname, qtype))
+        if qname in silent or lose:
             return None
         reply = request.reply()
         if qname in servfail:

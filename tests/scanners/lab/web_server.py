@@ -72,6 +72,7 @@ class Page:
     status: int = 200
     headers: Sequence[tuple[str, str]] = GOOD_HEADERS
     body_delay: float = 0.0  # seconds between the headers and the body: a stalling server
+    hang_up: bool = False  # read the request, then close without a word
 
     def encoded(self) -> bytes:
         return self.body.encode() if isinstance(self.body, str) else self.body
@@ -132,7 +133,9 @@ def _bind_everywhere(addresses: Iterable[str], attempts: int = 20) -> list[socke
         sockets: list[socket.socket] = []
         try:
             for address in addresses:
-                sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                # The protocol spelled out: asyncio turns Nagle off only on sockets whose
+                # proto says TCP; with it on, a response written in two parts waits for an ACK.
+                sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
                 sockets.append(sock)
                 sock.bind((address, sockets[0].getsockname()[1] if len(sockets) > 1 else 0))
             return sockets
@@ -220,6 +223,8 @@ class WebLab(LoopThread):
         host = headers.get("host", "").rsplit(":", 1)[0].lower()
         self.requests.append(Request(scheme, host, target))
         page = self._pages.answer(scheme, host, target)
+        if page.hang_up:
+            return
         body = page.encoded()
         lines = [f"HTTP/1.1 {page.status} Lab", *(f"{k}: {v}" for k, v in page.headers),
                  f"Content-Length: {len(body)}", "Connection: close", "", ""]
