@@ -22,6 +22,7 @@ import argparse
 import gc
 import io
 import itertools
+import operator
 import os
 import random
 import resource
@@ -350,11 +351,12 @@ def _rescore_assessments() -> _Rescored:
                 "score_floor": floors[0] if floors else None,
                 "inherent_risk": max(inherent) if inherent else None})
 
-    for assessment_id, rows in itertools.groupby(_answer_rows(), key=lambda row: row[0]):
+    answer = Answer.from_json
+    for assessment_id, rows in itertools.groupby(_answer_rows(), key=operator.itemgetter(0)):
         given: dict[int, dict[str, Answer]] = {}
         for _, version_id, question_id, data in rows:
-            given.setdefault(version_id, {})[question_id] = Answer.from_json(data)
-            done.answers += 1
+            given.setdefault(version_id, {})[question_id] = answer(data)
+        done.answers += sum(map(len, given.values()))
         rescore(assessment_id, given)
     for assessment_id in list(entries):  # no answer saved yet: nothing answered, no risk
         rescore(assessment_id, {})

@@ -14,8 +14,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from riskapp.questionnaires.conditions import holds, parse
+from riskapp.questionnaires.conditions import predicate
 from riskapp.questionnaires.definition import Questionnaire, Section
+from riskapp.questionnaires.frozen import built
+from riskapp.questionnaires.prepared import PreparedQuestion
 from riskapp.questionnaires.question_types import ChoiceQuestion, CommentRule, Group, Question
 
 
@@ -42,9 +44,11 @@ class Answer:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Answer:
-        return cls(value=data.get("value"), not_applicable=bool(data.get("not_applicable")),
-                   reason=str(data.get("reason") or ""), comment=str(data.get("comment") or ""),
-                   evidence=tuple(data.get("evidence") or ()))
+        # built(): a rescore reads a million answers, and the frozen __init__ was a third of it
+        return built(cls, value=data.get("value"),
+                     not_applicable=bool(data.get("not_applicable")),
+                     reason=str(data.get("reason") or ""), comment=str(data.get("comment") or ""),
+                     evidence=tuple(data.get("evidence") or ()))
 
 
 Answers = Mapping[str, Answer]
@@ -71,31 +75,39 @@ class Visibility:
 
 
 def _applies(condition: str | None, env: Mapping[str, Any]) -> bool:
-    return condition is None or holds(parse(condition), env)
+    return condition is None or predicate(condition)(env)
 
 
 def visibility(questionnaire: Questionnaire, answers: Answers) -> Visibility:
-    """Evaluate every condition in order; see the module's doc."""
+    """Evaluate every condition in order (compiled once per definition); see the module's
+    doc."""
     env: dict[str, Any] = {}
     sections: set[str] = set()
     questions: set[str] = set()
     choices: dict[str, tuple[str, ...]] = {}
-    for section in questionnaire.sections:
-        if not _applies(section.show_if, env):
+    for section in questionnaire.prepared.sections:
+        if section.shown is not None and not section.shown(env):
             continue
         sections.add(section.id)
         for question in section.questions:
-            if not _applies(question.show_if, env):
+            if question.shown is not None and not question.shown(env):
                 continue
             questions.add(question.id)
-            if isinstance(question, ChoiceQuestion):
-                choices[question.id] = tuple(c.id for c in question.choices
-                                             if _applies(c.show_if, env))
+            if question.offered is not None:
+                choices[question.id] = question.offered
+            elif question.choices is not None:
+                choices[question.id] = _offered(question, env)
             answer = answers.get(question.id)
             if answer is not None and not answer.not_applicable \
                     and question.is_answered(answer.value):
                 env[question.id] = answer.value
     return Visibility(frozenset(sections), frozenset(questions), choices, env)
+
+
+def _offered(question: PreparedQuestion, env: Mapping[str, Any]) -> tuple[str, ...]:
+    """The choices whose own condition holds."""
+    return tuple(choice_id for choice_id, shown in question.choices or ()
+                 if shown is None or shown(env))
 
 
 def shown_questions(questionnaire: Questionnaire, seen: Visibility,

@@ -1,8 +1,9 @@
 """The condition language of ``show_if``, ``required_if`` and ``validate`` rules.
 
-One small language, parsed by this module and evaluated by walking the parsed tree: nothing is
-ever handed to ``eval``. :func:`parse` turns text like ``mfa == "yes" and count(subprocessors)
-> 0`` into a tree of frozen dataclasses; :func:`holds` evaluates a tree against the answers;
+One small language, parsed by this module and evaluated by closures built from the parsed tree:
+nothing is ever handed to ``eval``. :func:`parse` turns text like ``mfa == "yes" and
+count(subprocessors) > 0`` into a tree of frozen dataclasses; :func:`predicate` turns a text,
+once, into a function of the answers (:func:`holds` evaluates a tree the same way);
 :func:`to_json` gives the same tree to the browser's script, which shows and hides questions
 live (the server evaluates again on every save, so the script is a convenience, never the
 rule). The checker reads :func:`names` and :func:`choice_tests` to refuse unknown questions,
@@ -287,36 +288,111 @@ _OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-def evaluate(node: Node, answers: Mapping[str, Any]) -> Any:
-    """The value of ``node`` given ``answers`` (question id -> answer, absent if unanswered)."""
+Evaluator = Callable[[Mapping[str, Any]], Any]
+Predicate = Callable[[Mapping[str, Any]], bool]
+
+
+def evaluator(node: Node) -> Evaluator:
+    """``node`` turned once into nested closures: walking the tree anew for every answer set
+    cost most of a questionnaire's scoring time."""
     match node:
         case Literal(value):
-            return value
+            return lambda answers: value
         case Name(name):
-            return answers.get(name)
+            return lambda answers: answers.get(name)
         case ListOf(items):
-            return [evaluate(item, answers) for item in items]
+            parts = [evaluator(item) for item in items]
+            return lambda answers: [part(answers) for part in parts]
         case Compare(op, left, right):
-            return _OPERATORS[op](evaluate(left, answers), evaluate(right, answers))
+            return _compare(op, left, right)
         case Not(operand):
-            return not holds(operand, answers)
-        case BoolOp("and", operands):
-            return all(holds(operand, answers) for operand in operands)
-        case BoolOp(_, operands):
-            return any(holds(operand, answers) for operand in operands)
+            inner = predicate_of(operand)
+            return lambda answers: not inner(answers)
+        case BoolOp(op, operands):
+            return _bool_op(op, tuple(predicate_of(operand) for operand in operands))
         case Call(function, args):
-            return _call(function, args, answers)
+            return _call(function, args)
     raise TypeError(f"not a condition node: {node!r}")
 
 
-def _call(function: str, args: Sequence[Node], answers: Mapping[str, Any]) -> Any:
-    subject = answers.get(args[0].id) if isinstance(args[0], Name) else None
+def _compare(op: str, left: Node, right: Node) -> Evaluator:
+    check = _OPERATORS[op]
+    if op in ("in", "not in") and isinstance(right, ListOf) \
+            and all(isinstance(item, Literal) for item in right.items):
+        # A list of literals is the same list every time; membership in a tuple of it
+        # answers exactly as in the list.
+        listed = tuple(item.value for item in right.items)  # type: ignore[union-attr]
+        value = evaluator(left)
+        return lambda answers: check(value(answers), listed)
+    if isinstance(left, Name) and isinstance(right, Literal):
+        name, constant = left.id, right.value
+        return lambda answers: check(answers.get(name), constant)
+    first, second = evaluator(left), evaluator(right)
+    return lambda answers: check(first(answers), second(answers))
+
+
+def _bool_op(op: str, operands: tuple[Predicate, ...]) -> Evaluator:
+    """``a and b and c`` as ``a and (b and c)``: pairs of plain closures, which short-circuit
+    in the same order and cost less than all() or any() over a generator."""
+    combined = operands[-1]
+    for operand in reversed(operands[:-1]):
+        combined = _pair(op, operand, combined)
+    return combined
+
+
+def _pair(op: str, first: Predicate, second: Predicate) -> Predicate:
+    if op == "and":
+        return lambda answers: first(answers) and second(answers)
+    return lambda answers: first(answers) or second(answers)
+
+
+def _call(function: str, args: Sequence[Node]) -> Evaluator:
+    subject = args[0].id if isinstance(args[0], Name) else None
     if function == "answered":
-        return subject not in (None, "", [], {})
-    rows = subject if isinstance(subject, list) else []
+        if subject is None:
+            return lambda answers: False
+        return lambda answers: answers.get(subject) not in (None, "", [], {})
     if len(args) == 1:
-        return len(rows)
-    return sum(1 for row in rows if isinstance(row, Mapping) and holds(args[1], {**answers, **row}))
+        return lambda answers: len(_rows(answers, subject))
+    on_row = predicate_of(args[1])
+    return lambda answers: sum(1 for row in _rows(answers, subject)
+                               if isinstance(row, Mapping) and on_row({**answers, **row}))
+
+
+def _rows(answers: Mapping[str, Any], group: str | None) -> list[Any]:
+    rows = answers.get(group) if group is not None else None
+    return rows if isinstance(rows, list) else []
+
+
+def predicate_of(node: Node) -> Predicate:
+    """Whether ``node`` is true (``True`` itself, not merely truthy) for some answers."""
+    value = evaluator(node)
+    if _gives_a_bool(node):
+        return value
+    return lambda answers: value(answers) is True
+
+
+def _gives_a_bool(node: Node) -> bool:
+    """Whether the node's evaluator returns True or False by construction, so needs no
+    ``is True`` (``==`` and ``!=`` are left to the values compared)."""
+    match node:
+        case Not() | BoolOp() | Call("answered"):
+            return True
+        case Compare(op) if op not in ("==", "!="):
+            return True
+    return False
+
+
+@functools.lru_cache(maxsize=4096)
+def predicate(text: str) -> Predicate:
+    """The condition ``text`` parsed and turned into a :data:`Predicate`, once per text."""
+    return predicate_of(parse(text))
+
+
+def evaluate(node: Node, answers: Mapping[str, Any]) -> Any:
+    """The value of ``node`` given ``answers`` (question id -> answer, absent if unanswered);
+    a condition met again and again is better turned into a :func:`predicate` once."""
+    return evaluator(node)(answers)
 
 
 def holds(node: Node, answers: Mapping[str, Any]) -> bool:

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, Tag
 
+from riskapp.questionnaires.prepared import PreparedQuestionnaire, prepare
 from riskapp.questionnaires.question_types import (
     AnyQuestion,
     ConditionText,
@@ -115,6 +116,13 @@ class Questionnaire(Model):
     @cached_property
     def by_id(self) -> dict[str, Question]:
         return {question.id: question for _, question in self.questions()}
+
+    @cached_property
+    def prepared(self) -> PreparedQuestionnaire:
+        """The definition ready to evaluate answer sets (conditions compiled, lookups made),
+        built on first use and kept: a rescore evaluates the same definition thousands of
+        times."""
+        return prepare(self)
 
     def groups(self) -> list[Group]:
         return [q for _, q in self.questions() if isinstance(q, Group)]

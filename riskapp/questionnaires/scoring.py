@@ -17,20 +17,15 @@ above this one rates such a vendor critical until an officer accepts the risk.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from riskapp.questionnaires.answers import Answer, Answers, Visibility, visibility
-from riskapp.questionnaires.conditions import holds, parse
-from riskapp.questionnaires.definition import Questionnaire, Section
-from riskapp.questionnaires.question_types import (
-    SEVERITY_RANK,
-    Date,
-    Finding,
-    Group,
-    Question,
-    Risk,
-)
+from riskapp.questionnaires.answers import Answer, Answers, visibility
+from riskapp.questionnaires.definition import Questionnaire
+from riskapp.questionnaires.frozen import built
+from riskapp.questionnaires.prepared import PreparedQuestion, PreparedQuestionnaire
+from riskapp.questionnaires.question_types import SEVERITY_RANK, Finding, Risk
 
 
 @dataclass(frozen=True)
@@ -90,132 +85,132 @@ class Score:
         return tuple(c for c in self.contributions if c.share > 0)
 
 
-@dataclass
-class _Tally:
-    """Weighted risks of one section, before they are normalised."""
-
-    risks: list[tuple[Question, float, float, str, str]] = field(default_factory=list)
-
-    def add(self, question: Question, risk: float, weight: float, answer: str,
-            not_applicable: str = "") -> None:
-        self.risks.append((question, risk, weight, answer, not_applicable))
-
-    @property
-    def weight(self) -> float:
-        return sum(weight for _, _, weight, _, _ in self.risks)
-
-    @property
-    def mean(self) -> float:
-        return sum(r * w for _, r, w, _, _ in self.risks) / self.weight if self.weight else 0.0
+# One scored answer: the question, its risk (0-1), its weight, the answer in words and the
+# not-applicable policy applied, if any. A section's tally is the list of them, in order.
+_Scored = tuple[PreparedQuestion, float, float, str, str]
+_Tally = list[_Scored]
+_share = operator.attrgetter("share")
 
 
-def _risk_of(question: Question, value: object, today: dt.date) -> Risk | None:
-    if isinstance(question, Date):
-        return question.risk(value, today=today)
-    return question.risk(value)
+def _weight(tally: _Tally) -> float:
+    return sum([weight for _, _, weight, _, _ in tally])
 
 
-def _group_risks(group: Group, rows: object, env: Mapping[str, object], today: dt.date
-                 ) -> tuple[list[tuple[Question, Risk, str]], list[RaisedFinding]]:
-    """Each scored row question's worst risk over the rows (with the row that gave it), and
-    the findings of every row."""
-    worst: dict[str, tuple[Question, Risk, str]] = {}
-    raised: list[RaisedFinding] = []
-    for number, row in enumerate(rows if isinstance(rows, list) else [], start=1):
-        if not isinstance(row, dict):
-            continue
-        label = next((str(row[q.id]) for q in group.questions
-                      if q.type == "short_text" and row.get(q.id)), f"row {number}")
-        row_env = {**env, **row}
-        for question in group.questions:
-            shown = question.show_if is None or holds(parse(question.show_if), row_env)
-            value = row.get(question.id)
-            if not shown or not question.is_scored() or not question.is_answered(value):
-                continue
-            risk = _risk_of(question, value, today)
-            if risk is None:
-                continue
-            held = worst.get(question.id)
-            if held is None or risk.ratio > held[1].ratio:
-                worst[question.id] = (question, risk, label)
-            raised += _findings_of(question, risk, label)
-    return list(worst.values()), raised
-
-
-def _findings_of(question: Question, risk: Risk, row: str = "") -> list[RaisedFinding]:
-    if risk.finding is None:
-        return []
-    return [RaisedFinding(question.id, question.text, risk.answer, risk.finding,
-                          tuple(question.citation), row)]
+def _mean(tally: _Tally, weight: float) -> float:
+    """The weighted mean risk, given the tally's :func:`_weight`."""
+    return sum([r * w for _, r, w, _, _ in tally]) / weight if weight else 0.0
 
 
 def score(questionnaire: Questionnaire, answers: Answers, *,
           today: dt.date | None = None) -> Score:
-    """Score ``answers``; see the module's doc for the rules."""
+    """Score ``answers``; see the module's doc."""
     today = today or dt.date.today()
     seen = visibility(questionnaire, answers)
+    prepared = questionnaire.prepared
     tallies: dict[str, _Tally] = {}
-    intake = _Tally()
+    intake: _Tally = []
     findings: list[RaisedFinding] = []
     unanswered: list[str] = []
-    for section in questionnaire.sections:
+    shown, env = seen.questions, seen.env
+    for section in prepared.sections:
         if section.id not in seen.sections:
             continue
-        tally = intake if section.intake else tallies.setdefault(section.id, _Tally())
+        tally = intake if section.intake else tallies.setdefault(section.id, [])
         for question in section.questions:
-            if seen.shows(question):
-                findings += _score_question(question, answers.get(question.id), seen, tally,
-                                            unanswered, today)
-    return _total(questionnaire, tallies, intake, findings, unanswered)
+            if question.id in shown:
+                _score_answer(question, answers.get(question.id), env, today, tally, findings,
+                              unanswered)
+    return _total(prepared, tallies, intake, findings, unanswered)
 
 
-def _score_question(question: Question, answer: Answer | None, seen: Visibility,
-                    tally: _Tally, unanswered: list[str], today: dt.date) -> list[RaisedFinding]:
+def _score_answer(question: PreparedQuestion, answer: Answer | None, env: Mapping[str, object],
+                  today: dt.date, tally: _Tally, findings: list[RaisedFinding],
+                  unanswered: list[str]) -> None:
+    """Add one shown question's risk to ``tally``, its findings to ``findings``, or its id to
+    ``unanswered``."""
     if answer is not None and answer.not_applicable:
-        policy = question.not_applicable.scoring if question.not_applicable else "excluded"
-        if policy != "excluded" and question.is_scored() and question.weight:
-            tally.add(question, 1.0 if policy == "unmet" else 0.0, question.weight,
-                      "not applicable", policy)
-        return []
+        policy = question.policy
+        if policy != "excluded" and question.scored and question.weight:
+            tally.append((question, 1.0 if policy == "unmet" else 0.0, question.weight,
+                          "not applicable", policy))
+        return
     if answer is None or not question.is_answered(answer.value):
-        if question.is_scored() or isinstance(question, Group):
+        if question.scored or question.is_group:
             unanswered.append(question.id)
-        return []
-    if isinstance(question, Group):
-        worst, raised = _group_risks(question, answer.value, seen.env, today)
-        for sub, risk, row in worst:
-            if sub.weight and question.weight:
-                tally.add(sub, risk.ratio, question.weight * sub.weight,
-                          f"{risk.answer} ({row})")
-        return raised
-    risk = _risk_of(question, answer.value, today)
-    if risk is None:
-        return []
+        return
+    if question.is_group:
+        _score_rows(question, answer.value, env, today, tally, findings)
+        return
+    rated = question.rate(answer.value, today)
+    if rated is None:
+        return
+    risk, ratio = rated
     if question.weight:
-        tally.add(question, risk.ratio, question.weight, risk.answer)
-    return _findings_of(question, risk)
+        tally.append((question, ratio, question.weight, risk.answer, ""))
+    if risk.finding is not None:
+        findings.append(_raised(question, risk))
 
 
-def _total(questionnaire: Questionnaire, tallies: dict[str, _Tally], intake: _Tally,
+def _score_rows(group: PreparedQuestion, rows: object, env: Mapping[str, object],
+                today: dt.date, tally: _Tally, findings: list[RaisedFinding]) -> None:
+    """Each scored row question counts with its worst risk over the rows (named by the row
+    that gave it); every row's findings are raised."""
+    worst: dict[str, tuple[PreparedQuestion, Risk, float, str]] = {}
+    scored = [question for question in group.rows if question.scored]
+    for number, row in enumerate(rows if isinstance(rows, list) else [], start=1):
+        if not isinstance(row, dict):
+            continue
+        label = next((str(row[qid]) for qid in group.labels if row.get(qid)), f"row {number}")
+        row_env = {**env, **row} if group.rows_need_env else row
+        for question in scored:
+            value = row.get(question.id)
+            if question.shown is not None and not question.shown(row_env):
+                continue
+            rated = question.rate(value, today) if question.is_answered(value) else None
+            if rated is None:
+                continue
+            risk, ratio = rated
+            held = worst.get(question.id)
+            if held is None or ratio > held[2]:
+                worst[question.id] = (question, risk, ratio, label)
+            if risk.finding is not None:
+                findings.append(_raised(question, risk, label))
+    for sub, risk, ratio, label in worst.values():
+        if sub.weight and group.weight:
+            tally.append((sub, ratio, group.weight * sub.weight, f"{risk.answer} ({label})", ""))
+
+
+def _raised(question: PreparedQuestion, risk: Risk, row: str = "") -> RaisedFinding:
+    return built(RaisedFinding, question_id=question.id, question=question.text,
+                  answer=risk.answer, finding=risk.finding, citation=question.citation, row=row)
+
+
+
+def _total(prepared: PreparedQuestionnaire, tallies: dict[str, _Tally], intake: _Tally,
            findings: list[RaisedFinding], unanswered: list[str]) -> Score:
-    sections = {section.id: section for section in questionnaire.sections}
-    counted = {sid: t for sid, t in tallies.items() if t.weight and sections[sid].weight}
+    sections = prepared.by_id
+    weights = {sid: _weight(tally) for sid, tally in tallies.items()}
+    counted = [sid for sid in tallies if weights[sid] and sections[sid].weight]
     total_weight = sum(sections[sid].weight for sid in counted)
     contributions: list[Contribution] = []
     section_scores: list[SectionScore] = []
-    for sid, tally in counted.items():
-        section: Section = sections[sid]
-        section_scores.append(SectionScore(sid, section.title, 100 * tally.mean, section.weight))
-        for question, risk, weight, answer, policy in tally.risks:
-            share = 100 * risk * (section.weight / total_weight) * (weight / tally.weight)
-            contributions.append(Contribution(sid, question.id, question.text, answer, risk,
-                                              share, weight, tuple(question.citation), policy))
-    contributions.sort(key=lambda c: -c.share)
+    for sid in counted:
+        section, tally, weight = sections[sid], tallies[sid], weights[sid]
+        section_scores.append(built(SectionScore, section_id=sid, title=section.title,
+                                     risk=100 * _mean(tally, weight), weight=section.weight))
+        for question, risk, question_weight, answer, policy in tally:
+            share = 100 * risk * (section.weight / total_weight) * (question_weight / weight)
+            contributions.append(built(
+                Contribution, section_id=sid, question_id=question.id, question=question.text,
+                answer=answer, risk=risk, share=share, weight=question_weight,
+                citation=question.citation, not_applicable=policy))
+    contributions.sort(key=_share, reverse=True)  # a stable sort: ties keep their order
     findings.sort(key=lambda f: -SEVERITY_RANK[f.finding.severity])
     critical = any(f.finding.severity == "critical" for f in findings)
-    return Score(
-        score=round(sum(c.share for c in contributions), 2),
+    intake_weight = _weight(intake)
+    return built(
+        Score, score=round(sum(c.share for c in contributions), 2),
         sections=tuple(section_scores), contributions=tuple(contributions),
         findings=tuple(findings),
-        inherent=round(100 * intake.mean, 2) if intake.weight else None,
+        inherent=round(100 * _mean(intake, intake_weight), 2) if intake_weight else None,
         unanswered=tuple(unanswered), floor="critical" if critical else None)

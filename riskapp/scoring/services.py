@@ -9,23 +9,32 @@ commits.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Row, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from riskapp.accounts.models import User
 from riskapp.agreements import services as agreements
 from riskapp.agreements.models import Agreement, BaaStatus
+from riskapp.agreements.status import baa_state
 from riskapp.assessments import services as assessments
-from riskapp.assessments.models import Assessment, Status
+from riskapp.assessments.models import (
+    AnswerRecord,
+    Assessment,
+    AssessmentQuestionnaire,
+    Status,
+)
+from riskapp.assessments.services import ScoredQuestionnaire
 from riskapp.audit import services as audit
 from riskapp.database import db
-from riskapp.scans.models import Scan, ScanStatus
+from riskapp.questionnaires.answers import Answer
+from riskapp.questionnaires.scoring import score
+from riskapp.scans.models import FindingAcceptance, Scan, ScanStatus
 from riskapp.scans.services import acceptances_by_fingerprint
 from riskapp.scoring.engine import (
     AnswerShare,
@@ -43,6 +52,7 @@ from riskapp.vendors.services import vendor_target
 
 log = logging.getLogger(__name__)
 HISTORY_SIZE = 10
+RESCORE_BATCH = 500  # vendors whose inputs one round of queries reads
 
 
 def init_scoring(app: Flask) -> None:
@@ -82,9 +92,11 @@ def latest_finished_scan(vendor: Vendor) -> Scan | None:
         .order_by(Scan.finished_at.desc().nulls_last(), Scan.id.desc()).limit(1))
 
 
-def assessment_result(assessment: Assessment) -> AssessmentResult:
-    """The recorded score, floor and intake risk, explained by each answer's share."""
-    parts = assessments.scored(assessment)
+def assessment_result(assessment: Assessment,
+                      parts: list[ScoredQuestionnaire] | None = None) -> AssessmentResult:
+    """The recorded score, floor and intake risk, explained by each answer's share (of
+    ``parts``, the assessment scored again, when they are already at hand)."""
+    parts = assessments.scored(assessment) if parts is None else parts
     count = len(parts) or 1
     answers = tuple(
         AnswerShare(part.questionnaire.title, c.question_id, c.question, c.answer,
@@ -96,8 +108,11 @@ def assessment_result(assessment: Assessment) -> AssessmentResult:
                             assessment.inherent_risk, answers, critical)
 
 
-def scan_result(scan: Scan, vendor: Vendor) -> ScanResult:
-    accepted = acceptances_by_fingerprint(vendor)
+def scan_result(scan: Scan, vendor: Vendor,
+                accepted: Mapping[str, FindingAcceptance] | None = None) -> ScanResult:
+    """The scan's findings, each with the officer's acceptance of its risk (``accepted`` by
+    fingerprint, read for the vendor when not given)."""
+    accepted = acceptances_by_fingerprint(vendor) if accepted is None else accepted
     return ScanResult(scan.id, tuple(
         FindingFact(f.id, f.finding_id, f.title, f.severity, f.target,
                     accepted[f.fingerprint].reason if f.fingerprint in accepted else None)
@@ -115,6 +130,106 @@ def gather(vendor: Vendor) -> tuple[Inputs, Assessment | None, Scan | None]:
             assessment, scan)
 
 
+def gather_all(vendors: Sequence[Vendor]) -> list[tuple[Inputs, Assessment | None, Scan | None]]:
+    """:func:`gather` for each of ``vendors``, in order, read in a few queries for them all
+    rather than a dozen for each."""
+    ids = [vendor.id for vendor in vendors]
+    assessments_by_vendor = _latest_completed_assessments(ids)
+    scans_by_vendor = _latest_finished_scans(ids)
+    saved = _answers_by_assessment([a.id for a in assessments_by_vendor.values()])
+    accepted = _acceptances_by_vendor(ids)
+    agreements_by_vendor = {agreement.vendor_id: agreement for agreement in db.session.scalars(
+        select(Agreement).where(Agreement.vendor_id.in_(ids)))}
+    gathered = []
+    for vendor in vendors:
+        assessment = assessments_by_vendor.get(vendor.id)
+        scan = scans_by_vendor.get(vendor.id)
+        facts = VendorFacts(vendor.category, vendor.criticality, vendor.stores_phi,
+                            vendor.processes_phi, vendor.transmits_phi)
+        result = (assessment_result(assessment, _scored(assessment, saved.get(assessment.id, {})))
+                  if assessment else None)
+        scanned = scan_result(scan, vendor, accepted.get(vendor.id, {})) if scan else None
+        baa = _baa_status(vendor, agreements_by_vendor.get(vendor.id))
+        gathered.append((Inputs(facts, result, scanned, baa), assessment, scan))
+    return gathered
+
+
+def _latest_ids(rows: Iterable[Row[tuple[int, int]]]) -> dict[int, int]:
+    """The first id of each vendor in ``(vendor id, id)`` rows ordered newest first."""
+    latest: dict[int, int] = {}
+    for vendor_id, row_id in rows:
+        latest.setdefault(vendor_id, row_id)
+    return latest
+
+
+def _latest_completed_assessments(vendor_ids: list[int]) -> dict[int, Assessment]:
+    """:func:`latest_completed_assessment` of each vendor, with its questionnaires."""
+    latest = _latest_ids(db.session.execute(
+        select(Assessment.vendor_id, Assessment.id)
+        .where(Assessment.vendor_id.in_(vendor_ids),
+               Assessment.status == Status.COMPLETED.value)
+        .order_by(Assessment.vendor_id, Assessment.completed_at.desc().nulls_last(),
+                  Assessment.id.desc())))
+    loaded = {assessment.id: assessment for assessment in db.session.scalars(
+        select(Assessment).where(Assessment.id.in_(latest.values()))
+        .options(selectinload(Assessment.questionnaires)
+                 .selectinload(AssessmentQuestionnaire.version)))}
+    return {vendor_id: loaded[assessment_id] for vendor_id, assessment_id in latest.items()}
+
+
+def _latest_finished_scans(vendor_ids: list[int]) -> dict[int, Scan]:
+    """:func:`latest_finished_scan` of each vendor, with its findings."""
+    latest = _latest_ids(db.session.execute(
+        select(Scan.vendor_id, Scan.id)
+        .where(Scan.vendor_id.in_(vendor_ids), Scan.status == ScanStatus.DONE.value)
+        .order_by(Scan.vendor_id, Scan.finished_at.desc().nulls_last(), Scan.id.desc())))
+    loaded = {scan.id: scan for scan in db.session.scalars(
+        select(Scan).where(Scan.id.in_(latest.values())).options(selectinload(Scan.findings)))}
+    return {vendor_id: loaded[scan_id] for vendor_id, scan_id in latest.items()}
+
+
+def _answers_by_assessment(assessment_ids: list[int]
+                           ) -> dict[int, dict[int, dict[str, Answer]]]:
+    """Every saved answer of the assessments, by assessment and questionnaire version."""
+    found: dict[int, dict[int, dict[str, Answer]]] = {}
+    for assessment_id, version_id, question_id, data in db.session.execute(
+            select(AnswerRecord.assessment_id, AnswerRecord.questionnaire_version_id,
+                   AnswerRecord.question_id, AnswerRecord.data)
+            .where(AnswerRecord.assessment_id.in_(assessment_ids))):
+        found.setdefault(assessment_id, {}).setdefault(version_id, {})[question_id] = \
+            Answer.from_json(data)
+    return found
+
+
+def _scored(assessment: Assessment, saved: dict[int, dict[str, Answer]]
+            ) -> list[ScoredQuestionnaire]:
+    """:func:`riskapp.assessments.services.scored`, given the answers already read."""
+    parts = []
+    for entry in assessment.questionnaires:
+        questionnaire = assessments.definition_of(entry)
+        given = saved.get(entry.questionnaire_version_id, {})
+        parts.append(ScoredQuestionnaire(entry, questionnaire, given,
+                                         score(questionnaire, given)))
+    return parts
+
+
+def _acceptances_by_vendor(vendor_ids: list[int]) -> dict[int, dict[str, FindingAcceptance]]:
+    """:func:`acceptances_by_fingerprint` of each vendor."""
+    found: dict[int, dict[str, FindingAcceptance]] = {}
+    for row in db.session.scalars(select(FindingAcceptance)
+                                  .where(FindingAcceptance.vendor_id.in_(vendor_ids))):
+        found.setdefault(row.vendor_id, {})[row.fingerprint] = row
+    return found
+
+
+def _baa_status(vendor: Vendor, agreement: Agreement | None) -> str:
+    """:func:`baa_status`, given the vendor's agreement (or that it has none)."""
+    if agreement is None:
+        return baa_state(None, handles_phi=vendor.handles_phi,
+                         today=agreements.today()).scoring_status
+    return agreements.state_of(vendor, agreement).scoring_status
+
+
 # --- storing ratings ------------------------------------------------------------------------
 
 
@@ -123,6 +238,12 @@ def score_vendor(vendor: Vendor, *, actor: User | None, reason: str,
     """Rate ``vendor`` now with ``profile`` (the current one by default) and store it."""
     profile = profile or current_profile()
     inputs, assessment, scan = gather(vendor)
+    return _store(vendor, inputs, assessment, scan, profile=profile, actor=actor, reason=reason)
+
+
+def _store(vendor: Vendor, inputs: Inputs, assessment: Assessment | None, scan: Scan | None, *,
+           profile: Profile, actor: User | None, reason: str) -> VendorScore:
+    """Rate ``inputs`` with ``profile``, store the rating and audit it."""
     risk = rate(inputs, profile)
     row = VendorScore(
         vendor_id=vendor.id, score=risk.score, tier=risk.tier, assessed=risk.assessed,
@@ -143,10 +264,17 @@ def score_vendor(vendor: Vendor, *, actor: User | None, reason: str,
 
 def rescore(vendors: Iterable[Vendor], *, actor: User | None,
             reason: str = "rescored") -> list[VendorScore]:
-    """Rate each vendor again with the current profile (read once for all of them)."""
+    """Rate each vendor again with the current profile (read once for all of them), their
+    inputs read :data:`RESCORE_BATCH` vendors at a time."""
     profile = current_profile()
-    return [score_vendor(vendor, actor=actor, reason=reason, profile=profile)
-            for vendor in vendors]
+    listed = list(vendors)
+    stored = []
+    for start in range(0, len(listed), RESCORE_BATCH):
+        batch = listed[start:start + RESCORE_BATCH]
+        for vendor, (inputs, assessment, scan) in zip(batch, gather_all(batch), strict=True):
+            stored.append(_store(vendor, inputs, assessment, scan, profile=profile,
+                                 actor=actor, reason=reason))
+    return stored
 
 
 def working_vendors() -> list[Vendor]:

@@ -575,3 +575,43 @@ def test_the_module_does_not_import_builtins_or_code_runners() -> None:
                  if isinstance(node, ast.ImportFrom) and node.module}
 
     assert imported.isdisjoint({"builtins", "code", "codeop", "importlib", "subprocess", "os"})
+
+
+# --- compiled once, evaluated many times -------------------------------------------------------
+
+
+def test_true_and_one_stay_different_conditions() -> None:
+    # Literal(1) == Literal(True) as dataclasses: a cache keyed by the tree would mix them up.
+    assert check("count(g) == 1", g=[{}])
+    assert not holds(parse("1"), {})
+    assert holds(parse("true"), {})
+    assert conditions.predicate("true")({}) is True
+    assert conditions.predicate("1")({}) is False
+
+
+@pytest.mark.parametrize(("text", "answers", "expected"), [
+    ('q in ["a", "b"]', {"q": "a"}, True),
+    ('q in ["a", "b"]', {"q": ["a"]}, False),          # a list answer is not in a list of texts
+    ('q == ["a"]', {"q": ["a"]}, True),                # a list literal is still a list
+    ("q in [1, 2]", {"q": 1.0}, True),
+    ('a == "x" or b == "y" or not answered(c)', {"a": "z", "b": "z", "c": "set"}, False),
+    ('a == "x" or b == "y" or not answered(c)', {"a": "z", "b": "z"}, True),
+    ('a and b == "y"', {"a": "yes", "b": "y"}, False),  # "yes" is truthy, not true
+    ('not a', {"a": "yes"}, True),
+    ('count(g, x == "1" and y != "2") >= 2',
+     {"g": [{"x": "1"}, {"x": "1", "y": "2"}, {"x": "1", "y": "3"}]}, True),
+])
+def test_a_prepared_condition_answers_as_the_language_says(
+        text: str, answers: dict[str, Any], expected: bool) -> None:
+    predicate = conditions.predicate(text)
+
+    assert predicate(answers) is expected
+    assert predicate(answers) is expected  # the same closure, asked again
+    assert holds(parse(text), answers) is expected
+
+
+@PROPERTIES
+@given(text=VALID_CONDITION, answers=ANSWERS)
+def test_a_prepared_condition_always_gives_true_or_false(
+        text: str, answers: dict[str, Any]) -> None:
+    assert conditions.predicate(text)(answers) is holds(parse(text), answers)

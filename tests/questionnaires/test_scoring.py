@@ -156,3 +156,58 @@ def test_unanswered_scored_questions_are_listed_not_guessed(example: Questionnai
     result = score(example, answers)
     assert result.unanswered == ("session_timeout",)
     assert "session_timeout" not in {c.question_id for c in result.contributions}
+
+
+# --- a definition scores many answer sets: what it remembers must not leak between them -------
+
+
+def test_a_definition_scores_the_same_however_often_it_is_used(example: Questionnaire) -> None:
+    answer_sets = [GOOD, {**GOOD, "mfa": Answer("no")},
+                   {**GOOD, "baa_offered": Answer("no"), "session_timeout": Answer(600)},
+                   {**GOOD, "data_countries": Answer(["US", "IN"])}, {}]
+    first = [score(example, answers) for answers in answer_sets]
+
+    again = [score(example, answers) for answers in reversed(answer_sets)][::-1]
+    fresh = Questionnaire.model_validate(example.snapshot())  # nothing prepared yet
+    anew = [score(fresh, answers) for answers in answer_sets]
+
+    assert again == first
+    assert anew == first
+
+
+def test_a_number_answer_is_rated_by_its_type_as_well_as_its_value() -> None:
+    question = {"id": "days", "type": "number", "text": "Days?", "unit": "days",
+                "bands": [{"max": 1, "points": 2}, {"points": 10}]}
+    questionnaire = _questionnaire(question)
+
+    rated = [score(questionnaire, {"days": Answer(days)}).contributions
+             for days in (1, 1.0, True, 1)]
+
+    assert [(c.answer, c.risk) for c in rated[0]] == [("1 days", 0.2)]
+    assert rated[1] == rated[0]
+    assert rated[2] == ()  # true is not a number, even where 1 was rated before
+    assert rated[3] == rated[0]
+
+
+def test_the_picks_of_a_multiple_choice_are_described_in_the_order_given() -> None:
+    question = {"id": "factors", "type": "multiple_choice", "text": "Factors?",
+                "choices": [{"id": "app", "points": 0}, {"id": "sms", "points": 5}]}
+    questionnaire = _questionnaire(question)
+
+    answers = [score(questionnaire, {"factors": Answer(picked)}).contributions[0].answer
+               for picked in (["app", "sms"], ["sms", "app"])]
+
+    assert answers == ["App, Sms", "Sms, App"]
+
+
+def test_the_age_of_a_date_answer_follows_the_day_it_is_scored() -> None:
+    question = {"id": "tested", "type": "date", "text": "When?",
+                "age_bands": [{"max": 365, "points": 0}, {"points": 10}]}
+    questionnaire = _questionnaire(question)
+    answers = {"tested": Answer("2025-06-01")}
+
+    soon = score(questionnaire, answers, today=dt.date(2025, 12, 1))
+    later = score(questionnaire, answers, today=dt.date(2026, 12, 1))
+
+    assert (soon.score, later.score) == (0, 100)
+    assert soon.contributions[0].answer == "2025-06-01 (183 days ago)"

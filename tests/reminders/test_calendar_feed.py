@@ -255,8 +255,10 @@ def test_a_long_agenda_is_paged_overdue_first(
 
     assert "Overdue (3)" in section(first, "overdue")  # the totals, on every page
     assert "Upcoming in the next 90 days (2)" in section(third, "upcoming")
-    assert "Late 2" in section(first, "overdue") and "Late 1" in section(first, "overdue")
-    assert "Late 0" in section(second, "overdue") and "Soon 0" in section(second, "upcoming")
+    assert "Late 2" in section(first, "overdue")
+    assert "Late 1" in section(first, "overdue")
+    assert "Late 0" in section(second, "overdue")
+    assert "Soon 0" in section(second, "upcoming")
     assert "On the earlier pages" in section(third, "overdue")
     assert "Soon 1" in section(third, "upcoming")
     assert 'href="/deadlines?page=3&amp;days=90"' in first

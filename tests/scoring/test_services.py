@@ -22,6 +22,7 @@ from riskapp.scoring.profile import DEFAULT_PROFILE
 from riskapp.vendors.models import Category, Criticality, Vendor
 from scanners.findings import Finding, Severity
 from scanners.scan import DomainReport
+from tests.queries import statements_run
 
 
 def scores_of(vendor: Vendor) -> list[VendorScore]:
@@ -144,3 +145,60 @@ def test_a_finished_scan_rescores_its_vendor(
     (row,) = scores_of(vendor)
     assert (row.tier, row.scan_id) == ("critical", scan.id)
     assert row.reason == f"scan #{scan.id} finished"
+
+
+def _vendors_of_every_kind(make_vendor: Callable[..., Vendor], completed: Callable[..., object],
+                           scanned: Callable[..., Scan],
+                           signed_baa: Callable[[Vendor], object]) -> list[Vendor]:
+    """A vendor with nothing on file, one assessed with a critical answer, one scanned with an
+    accepted finding, and one with all three and a BAA."""
+    bare = make_vendor()
+    assessed = make_vendor(stores_phi=True)
+    completed(assessed, 40.0, "critical")
+    with_scan = make_vendor(processes_phi=True)
+    scan = scanned(with_scan, ("high", "No DMARC policy"), ("critical", "Open relay"))
+    scans.accept_risk(scan.findings[0], "Host retired next week", actor=None)
+    covered = make_vendor(stores_phi=True, criticality=Criticality.HIGH)
+    signed_baa(covered)
+    completed(covered, 10.0)
+    scanned(covered, ("low", "No MTA-STS policy"))
+    return [bare, assessed, with_scan, covered]
+
+
+def _rating(row: VendorScore) -> tuple[object, ...]:
+    return (row.vendor_id, row.score, row.tier, row.assessed, row.assessment_id, row.scan_id,
+            row.explanation)
+
+
+def test_rescoring_vendors_together_rates_each_as_rating_it_alone(
+    make_vendor: Callable[..., Vendor], completed: Callable[..., object],
+    scanned: Callable[..., Scan], signed_baa: Callable[[Vendor], object],
+) -> None:
+    vendors = _vendors_of_every_kind(make_vendor, completed, scanned, signed_baa)
+
+    alone = [services.score_vendor(vendor, actor=None, reason="one") for vendor in vendors]
+    together = services.rescore(vendors, actor=None, reason="all")
+
+    assert [_rating(row) for row in together] == [_rating(row) for row in alone]
+    audited = db.session.scalars(select(AuditEvent.summary)
+                                 .where(AuditEvent.action == "vendor.scored")).all()
+    assert len(audited) == 2 * len(vendors)
+
+
+def test_rescoring_reads_in_bulk_however_many_vendors(
+    make_vendor: Callable[..., Vendor], completed: Callable[..., object],
+    scanned: Callable[..., Scan], signed_baa: Callable[[Vendor], object],
+) -> None:
+    few = _vendors_of_every_kind(make_vendor, completed, scanned, signed_baa)
+    many = few + _vendors_of_every_kind(make_vendor, completed, scanned, signed_baa) * 2
+
+    with statements_run() as for_few:
+        services.rescore(few, actor=None)
+    with statements_run() as for_many:
+        services.rescore(many, actor=None)
+
+    def reads(statements: list[str]) -> int:
+        return sum(1 for s in statements if s.lstrip().upper().startswith("SELECT")) \
+            - sum(1 for s in statements if "audit_chain_head" in s and "SELECT" in s.upper())
+
+    assert reads(for_many) == reads(for_few)  # only the audit trail's writes grow per vendor
