@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+import orjson
 from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -66,7 +68,8 @@ def configure_app(app: Flask, overrides: Mapping[str, Any]) -> None:
         os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True,
+                                                        "json_deserializer": read_json})
     app.config.update(
         SESSION_COOKIE_NAME="riskapp_session",
         SESSION_COOKIE_HTTPONLY=True,
@@ -76,6 +79,16 @@ def configure_app(app: Flask, overrides: Mapping[str, Any]) -> None:
         MAX_CONTENT_LENGTH=app.config.get("MAX_CONTENT_LENGTH") or 16 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session, which expires
     )
+
+
+def read_json(text: str | bytes) -> Any:
+    """A JSON column's value: orjson reads the answers three times as fast as the standard
+    library (a rescore reads a million); what it refuses (NaN, integers past 64 bits, which
+    json.dumps writes) goes to the standard library."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def trust_reverse_proxies(app: Flask) -> None:

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from riskapp import create_app
 from riskapp.access import Role
 from riskapp.audit.models import AuditEvent
-from riskapp.database import db
+from riskapp.database import db, utcnow
 from tests.conftest import PASSWORD, build_app
 
 
@@ -137,3 +137,18 @@ def test_an_empty_secret_key_file_is_refused_not_used(tmp_path: Path) -> None:
     (tmp_path / "secret_key").write_text("")
     with pytest.raises(RuntimeError, match="no usable secret key"):
         create_app({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": "sqlite://"})
+
+
+@pytest.mark.parametrize("changes", [
+    {"answer": 2**70},  # past 64 bits: orjson refuses it, the standard library reads it
+    {"answer": "ünïcode ✓", "list": [1, 2.5, None, True]},
+], ids=["huge integer", "ordinary"])
+def test_a_json_column_reads_back_what_was_written(app: Flask, changes: dict) -> None:
+    event = AuditEvent(occurred_at=utcnow(), actor_label="test", action="test.json",
+                       object_type="", object_id="", object_label="", summary="",
+                       changes=changes, previous_hash="0" * 64, entry_hash="1" * 64)
+    db.session.add(event)
+    db.session.commit()
+    db.session.expire_all()
+
+    assert db.session.get(AuditEvent, event.id).changes == changes
