@@ -21,10 +21,12 @@ run: install
 
 test: install chromium
 	$(BIN)/ruff check .
+	$(BIN)/bandit --quiet --recursive --severity-level medium riskapp scanners bench migrations wsgi.py
 	$(BIN)/pytest
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/bandit --quiet --recursive --severity-level medium riskapp scanners bench migrations wsgi.py
 
 # Measured speed at scale, beside the tools people use today (see bench/README.md); never
 # part of `make test`, and never failing on a missed target: the table says by how much.

@@ -150,10 +150,12 @@ class Store:
         """Ids were chosen here, so PostgreSQL's sequences must be moved past them."""
         if self.dialect.name != "postgresql":
             return
-        for name in self.counts:  # our own table names, not input
-            self.connection.execute(sa.text(
-                f"SELECT setval(pg_get_serial_sequence('\"{name}\"', 'id'), "  # noqa: S608
-                f'COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM "{name}"'))
+        for name in self.counts:
+            table = sa.table(name, sa.column("id"))
+            highest = sa.func.max(table.c.id)
+            self.connection.execute(sa.select(sa.func.setval(
+                sa.func.pg_get_serial_sequence(f'"{name}"', "id"),
+                sa.func.coalesce(highest, 1), highest.is_not(None))))
 
 
 def _processor(column_type: Any, dialect: sa.Dialect) -> Callable[[Any], Any] | None:
