@@ -22,6 +22,7 @@ from riskapp.assessments.portal import bp as portal_bp
 from riskapp.assessments.views import bp as assessments_bp
 from riskapp.audit.cli import audit_cli
 from riskapp.audit.views import bp as audit_bp
+from riskapp.backup import backup_cli
 from riskapp.config import Settings, default_database_url, load_or_create_secret_key
 from riskapp.dashboard.views import bp as dashboard_bp
 from riskapp.database import configure_sqlite
@@ -125,7 +126,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     for group in (db_cli, users_cli, audit_cli, vendors_cli, demo_cli, questionnaires_cli,
-                  scans_cli, scores_cli, reports_cli, reminders_cli):
+                  scans_cli, scores_cli, reports_cli, reminders_cli, backup_cli):
         app.cli.add_command(group)
 
 
