@@ -8,9 +8,15 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from argon2.profiles import RFC_9106_LOW_MEMORY
+from zxcvbn import zxcvbn
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256  # long enough for any passphrase, short enough to hash cheaply
+# zxcvbn's score 3: "safely unguessable" (10^8 guesses and more), even offline against a
+# slow hash. Below it are the breached and common passwords zxcvbn ships, and what is close to
+# them: words with digits appended, keyboard walks, repeats, dates, the user's own email.
+MIN_STRENGTH = 3
+STRENGTH_CHECKED_UP_TO = 72  # zxcvbn's own limit; a longer passphrase is long enough
 
 
 def production_hasher() -> PasswordHasher:
@@ -53,7 +59,22 @@ def password_problem(password: str, *, email: str = "") -> str | None:
         return f"Use at most {MAX_PASSWORD_LENGTH} characters."
     if email and password.strip().lower() == email.strip().lower():
         return "Do not use your email address as your password."
-    return None
+    return _guessable(password, email)
+
+
+def _guessable(password: str, email: str) -> str | None:
+    """Why ``password`` is too easy to guess, or None."""
+    if len(password) > STRENGTH_CHECKED_UP_TO:
+        return None
+    own_words = [email, *email.replace("@", ".").split("."), "riskapp"] if email else ["riskapp"]
+    strength = zxcvbn(password, user_inputs=own_words)
+    if strength["score"] >= MIN_STRENGTH:
+        return None
+    warning = strength["feedback"]["warning"]
+    why = f" ({warning.rstrip('.')})" if warning else ""
+    return ("This password is too easy to guess: it is on, or close to, the lists of common "
+            f"and breached passwords attackers try first{why}. A few unrelated words make a "
+            "strong one.")
 
 
 def generate_one_time_password() -> str:

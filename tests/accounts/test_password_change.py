@@ -161,6 +161,17 @@ def test_own_email_address_as_password_is_refused(
     assert "Do not use your email address as your password." in response.text
 
 
+def test_a_breached_password_is_refused_with_the_reason(
+    newcomer_client: FlaskClient, newcomer: User
+) -> None:
+    response = change_password(newcomer_client, "qwerty123456")
+
+    assert response.status_code == 200
+    assert "This password is too easy to guess" in response.text
+    db.session.refresh(newcomer)
+    assert newcomer.must_change_password is True
+
+
 def test_password_is_stored_as_an_argon2id_hash(
     newcomer_client: FlaskClient, newcomer: User
 ) -> None:
