@@ -45,7 +45,7 @@ _R = BlockReason
 # What a scan may connect to despite the guard: True lifts every block but the cloud
 # metadata addresses (a lab on a private network never needs those, and they hold the
 # machine's credentials), a set lifts exactly those reasons (tests lift loopback alone, so a
-# redirect to 10.0.0.1 stays refused), False lifts none.
+# redirect to 10.0.0.1 stays refused), False lifts none. Nothing lifts the metadata block.
 AllowPrivate = bool | frozenset[BlockReason]
 
 
@@ -53,9 +53,13 @@ def lifts(allow_private: AllowPrivate, reason: BlockReason | None) -> bool:
     """Whether ``allow_private`` lets the scan connect to an address blocked for ``reason``."""
     if reason is None:
         return True
+    # Checked before the set: a set naming every reason (frozenset(BlockReason), "lift it
+    # all") must not open the metadata service either; no lab ever needs it.
+    if reason is BlockReason.CLOUD_METADATA:
+        return False
     if isinstance(allow_private, frozenset):
         return reason in allow_private
-    return allow_private and reason is not BlockReason.CLOUD_METADATA
+    return allow_private
 
 # Ordered: the first network that contains the address gives the reason, so the specific
 # rows (metadata services) come before the ranges that hold them.
@@ -145,7 +149,11 @@ def _blocked(ip: IPAddress) -> BlockReason | None:
         return _first_match(ip, _IPV4_BLOCKS)
     embedded = [v4 for extract in _IPV4_EMBEDDINGS for v4 in extract(ip)]
     if embedded:
-        return next((r for v4 in embedded if (r := _blocked(v4)) is not None), None)
+        # Teredo carries two addresses: the gravest reason wins (the enum lists metadata
+        # first), or a private server beside a metadata client would read "private" and
+        # allow_private would lift it.
+        reasons = [r for v4 in embedded if (r := _blocked(v4)) is not None]
+        return min(reasons, key=list(BlockReason).index, default=None)
     reason = _first_match(ip, _IPV6_BLOCKS)
     if reason is None and ip not in _IPV6_GLOBAL_UNICAST:
         return BlockReason.RESERVED

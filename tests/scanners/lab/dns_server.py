@@ -14,11 +14,17 @@ retries over TCP after a truncated reply (large TXT sets) reaches the same zones
 Record values: ``A``/``AAAA`` an address, ``MX`` "PREFERENCE EXCHANGE", ``TXT`` a string or a
 sequence of strings (one record of several character-strings), ``CAA`` 'FLAGS TAG VALUE',
 ``CNAME`` a target name. Names are case-insensitive and may omit the final dot.
+
+A rebinding server is one call away: ``set_zones(zones, in_turn={"evil.test": [[("A",
+"192.0.2.1")], [("A", "127.0.0.1")]]})`` answers the first query of each type for
+``evil.test`` from the first list, the next from the second, and so on (the last list
+repeats), with TTL 0 so no cache keeps an answer for the next lookup.
 """
 
 from __future__ import annotations
 
 import errno
+import ipaddress
 import selectors
 import socket
 import struct
@@ -59,7 +65,8 @@ def _caa(value: RecordValue) -> RD:
 # How each record type's Python value becomes wire data.
 _RDATA: dict[str, Callable[[RecordValue], RD]] = {
     "A": lambda value: A(str(value)),
-    "AAAA": lambda value: AAAA(str(value)),
+    # Exploded first: dnslib reads hex groups only, not "::ffff:127.0.0.1".
+    "AAAA": lambda value: AAAA(ipaddress.IPv6Address(str(value)).exploded),
     "MX": _mx,
     "TXT": _txt,
     "CAA": _caa,
@@ -76,9 +83,22 @@ class _Record:
     name: str
     rtype: str
     value: RecordValue
+    ttl: int = TTL
 
     def rr(self, owner: str) -> RR:
-        return RR(owner, getattr(QTYPE, self.rtype), rdata=_RDATA[self.rtype](self.value), ttl=TTL)
+        return RR(owner, getattr(QTYPE, self.rtype), rdata=_RDATA[self.rtype](self.value),
+                  ttl=self.ttl)
+
+
+def _records(name: str, entries: Sequence[tuple[str, RecordValue]], ttl: int = TTL
+             ) -> list[_Record]:
+    for rtype, _value in entries:
+        if rtype not in _RDATA:
+            raise ValueError(f"the DNS lab cannot serve {rtype} records")
+    # Build the wire data now, so a bad value fails in the test rather than in the server thread.
+    for rtype, value in entries:
+        _RDATA[rtype](value)
+    return [_Record(_key(name), rtype, value, ttl) for rtype, value in entries]
 
 
 @dataclass
@@ -90,6 +110,9 @@ class DnsLab:
     :param silent: names never answered, as a server that drops the query would.
     :param lossy: names whose first query of each type is lost, as a busy network drops one
         packet; the next is answered.
+    :param in_turn: names whose answer changes from one query to the next, as a rebinding
+        server's does: name -> one list of (type, value) per query, the last repeating;
+        served with TTL 0. Only through :meth:`set_zones`.
 
     ``queries`` lists every (name, type) asked, for tests that care what was asked.
     """
@@ -101,6 +124,8 @@ class DnsLab:
     queries: list[tuple[str, str]] = field(default_factory=list, init=False)
     _records: dict[str, list[_Record]] = field(default_factory=dict, init=False)
     _lost: set[tuple[str, str]] = field(default_factory=set, init=False)
+    _in_turn: dict[str, list[list[_Record]]] = field(default_factory=dict, init=False)
+    _turns: dict[tuple[str, str], int] = field(default_factory=dict, init=False)
     _udp: socket.socket | None = field(default=None, init=False)
     _tcp: socket.socket | None = field(default=None, init=False)
     _thread: threading.Thread | None = field(default=None, init=False)
@@ -123,15 +148,14 @@ class DnsLab:
     def set_zones(
         self, zones: Zones, *, servfail: Iterable[str] = (), silent: Iterable[str] = (),
         lossy: Iterable[str] = (),
+        in_turn: Mapping[str, Sequence[Sequence[tuple[str, RecordValue]]]] | None = None,
     ) -> None:
         """Serve ``zones`` from now on, in place of whatever was served before."""
         records: dict[str, list[_Record]] = {}
         for name, entries in zones.items():
-            for rtype, value in entries:
-                if rtype not in _RDATA:
-                    raise ValueError(f"the DNS lab cannot serve {rtype} records")
-                _RDATA[rtype](value)  # fail here, in the test, rather than in the server thread
-                records.setdefault(_key(name), []).append(_Record(_key(name), rtype, value))
+            records.setdefault(_key(name), []).extend(_records(name, entries))
+        turns = {_key(name): [_records(name, entries, ttl=0) for entries in answers]
+                 for name, answers in (in_turn or {}).items() if answers}
         with self._lock:
             self.zones = zones
             self._records = records
@@ -139,6 +163,8 @@ class DnsLab:
             self.silent = frozenset(_key(name) for name in silent)
             self.lossy = frozenset(_key(name) for name in lossy)
             self._lost.clear()
+            self._in_turn = turns
+            self._turns.clear()
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -211,6 +237,11 @@ class DnsLab:
             lose = qname in self.lossy and (qname, qtype) not in self._lost
             if lose:
                 self._lost.add((qname, qtype))
+            if qname in self._in_turn:
+                answers = self._in_turn[qname]
+                turn = self._turns.get((qname, qtype), 0)
+                self._turns[(qname, qtype)] = turn + 1
+                records = {**records, qname: answers[min(turn, len(answers) - 1)]}
         if qname in silent or lose:
             return None
         reply = request.reply()
