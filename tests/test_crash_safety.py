@@ -69,6 +69,7 @@ def stored_saves(app: Flask, assessment_ids: list[int]) -> dict[int, list[str]]:
             found[number] = [str(record.data.get("comment", "")) for record in db.session.scalars(
                 select(AnswerRecord).where(AnswerRecord.assessment_id == assessment_id))
                 if "Saved by" in str(record.data.get("comment", ""))]
+        db.session.remove()  # its connection back to the pool, which dispose() then closes
         db.engine.dispose()
         return found
 
@@ -102,6 +103,7 @@ def test_a_server_killed_while_vendors_save_leaves_whole_answers_and_a_sound_aud
     saved = stored_saves(app, prepared.assessment_ids)
     with app.app_context():
         chain_intact = verify_chain().intact
+        db.session.remove()
         db.engine.dispose()
 
     assert outcome.saves > 0  # the kill came while saves were going through
