@@ -156,8 +156,21 @@ def _blocked(ip: IPAddress) -> BlockReason | None:
         return min(reasons, key=list(BlockReason).index, default=None)
     reason = _first_match(ip, _IPV6_BLOCKS)
     if reason is None and ip not in _IPV6_GLOBAL_UNICAST:
-        return BlockReason.RESERVED
+        return _metadata_in_deprecated_form(ip) or BlockReason.RESERVED
     return reason
+
+
+# Deprecated forms that still carry an IPv4 address: IPv4-compatible (::a.b.c.d, RFC 4291)
+# and IPv4-translated (::ffff:0:a.b.c.d, RFC 2765). They stay "reserved", which allow_private
+# lifts, except that one carrying a metadata address is metadata, which nothing lifts.
+_DEPRECATED_IPV4_FORMS = (ipaddress.IPv6Network("::/96"), ipaddress.IPv6Network("::ffff:0:0:0/96"))
+
+
+def _metadata_in_deprecated_form(ip: ipaddress.IPv6Address) -> BlockReason | None:
+    if not any(ip in form for form in _DEPRECATED_IPV4_FORMS):
+        return None
+    inside = _blocked(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return inside if inside is BlockReason.CLOUD_METADATA else None
 
 
 def blocked_reason(ip: str) -> BlockReason | None:

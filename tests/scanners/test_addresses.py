@@ -66,6 +66,9 @@ BLOCKED: tuple[tuple[str, BlockReason], ...] = (
     ("2001:2::1", R.RESERVED),
     ("64:ff9b:1::a00:1", R.PRIVATE),
     ("::127.0.0.1", R.RESERVED),  # IPv4-compatible, deprecated
+    ("::169.254.169.254", R.CLOUD_METADATA),  # ... but metadata inside is metadata
+    ("::ffff:0:7f00:1", R.RESERVED),  # IPv4-translated, deprecated
+    ("::ffff:0:a9fe:a9fe", R.CLOUD_METADATA),
     ("4000::1", R.RESERVED),  # outside 2000::/3: unassigned
     # IPv6 forms carrying a blocked IPv4 address
     ("::ffff:127.0.0.1", R.LOOPBACK),
