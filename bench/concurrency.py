@@ -108,22 +108,32 @@ def save_for(visitor: Visitor, until: float, outcome: Outcome, last: dict[int, i
             last[visitor.number] = visitor.saves
 
 
+def stored_comments(app: Flask, prepared: Prepared) -> dict[int, list[str]]:
+    """Each vendor's saved comments as the database holds them, by vendor number."""
+    number_of = {assessment_id: n for n, assessment_id in enumerate(prepared.assessment_ids)}
+    found: dict[int, list[str]] = {n: [] for n in number_of.values()}
+    with app.app_context():
+        for assessment_id, data in db.session.execute(
+                select(AnswerRecord.assessment_id, AnswerRecord.data)
+                .where(AnswerRecord.assessment_id.in_(prepared.assessment_ids))):
+            comment = str((data or {}).get("comment", ""))
+            if "Saved by" in comment:
+                found[number_of[assessment_id]].append(comment)
+    return found
+
+
 def check(app: Flask, prepared: Prepared, last: dict[int, int], outcome: Outcome) -> None:
     """Read every assessment's answers back and compare them with what each vendor saved."""
-    with app.app_context():
-        for number, assessment_id in enumerate(prepared.assessment_ids):
-            records = db.session.scalars(select(AnswerRecord).where(
-                AnswerRecord.assessment_id == assessment_id)).all()
-            found = [_SAVED_BY.search(str(record.data.get("comment", ""))) for record in records]
-            found = [match for match in found if match]
-            others = sorted({m.group(1) for m in found} - {str(number)})
-            if others:
-                outcome.mixed.append(f"vendor {number}'s answers hold words of vendor(s) "
-                                     f"{', '.join(others)}")
-            expected = last.get(number)
-            stored = [int(m.group(2)) for m in found if m.group(1) == str(number)]
-            if expected is not None and stored != [expected]:
-                outcome.lost.append(f"vendor {number} last saved #{expected}; stored: {stored}")
+    for number, comments in stored_comments(app, prepared).items():
+        found = [match for match in map(_SAVED_BY.search, comments) if match]
+        others = sorted({m.group(1) for m in found} - {str(number)})
+        if others:
+            outcome.mixed.append(f"vendor {number}'s answers hold words of vendor(s) "
+                                 f"{', '.join(others)}")
+        expected = last.get(number)
+        stored = [int(m.group(2)) for m in found if m.group(1) == str(number)]
+        if expected is not None and stored != [expected]:
+            outcome.lost.append(f"vendor {number} last saved #{expected}; stored: {stored}")
 
 
 def run(database_url: str, folder: Path, *, count: int = VENDORS,

@@ -12,35 +12,23 @@ trackers, TLS).
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import trustme
 
 import scanners.__main__ as cli
+from bench.pages import start_gunicorn
 from scanners.findings import Severity
 from tests.scanners.lab.dns_server import DnsLab
 
 NAME = "riskapp.lab.test"
 ADDRESS = "127.0.0.70"  # the lab's web servers use 127.0.0.11 onwards; this is free
-ROOT = Path(__file__).resolve().parents[1]
 SERIOUS = {Severity.MEDIUM.value, Severity.HIGH.value, Severity.CRITICAL.value}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((ADDRESS, 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -52,34 +40,14 @@ def served_over_https(tmp_path: Path, database_url: str) -> Iterator[tuple[int, 
     certificate.private_key_and_cert_chain_pem.write_to_path(str(cert))
     certificate.private_key_pem.write_to_path(str(key))
     ca.cert_pem.write_to_path(str(ca_file))
-    port = _free_port()
-    environment = os.environ | {"RISKAPP_DATABASE_URL": database_url,
-                                "RISKAPP_INSTANCE_PATH": str(tmp_path / "instance")}
-    with (tmp_path / "gunicorn.log").open("wb") as log:
-        server = subprocess.Popen(  # noqa: S603 (our own server, on loopback)
-            [sys.executable, "-m", "gunicorn", "--bind", f"{ADDRESS}:{port}", "--workers", "1",
-             "--certfile", str(cert), "--keyfile", str(key), "--access-logfile", "-", "wsgi:app"],
-            cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            _wait_until_served(port, str(ca_file), server, tmp_path / "gunicorn.log")
-            yield port, str(ca_file)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-
-
-def _wait_until_served(port: int, ca_file: str, server: subprocess.Popen[bytes],
-                       log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"gunicorn stopped: {log.read_text(errors='replace')[-1500:]}")
-        try:
-            httpx.get(f"https://{ADDRESS}:{port}/login", verify=False, timeout=5)  # noqa: S501
-            return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    pytest.fail("gunicorn did not answer within 60 s")
+    server = start_gunicorn(
+        "wsgi:app", tmp_path, {"RISKAPP_DATABASE_URL": database_url,
+                               "RISKAPP_INSTANCE_PATH": str(tmp_path / "instance")},
+        probe="/login", host=ADDRESS, options=("--workers", "1"), tls=(cert, key))
+    try:
+        yield server.port, str(ca_file)
+    finally:
+        server.stop()
 
 
 @pytest.fixture

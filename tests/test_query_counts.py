@@ -30,11 +30,11 @@ from riskapp.questionnaires.loader import load_directory
 from riskapp.questionnaires.models import QuestionnaireVersion
 from riskapp.reminders.models import DeliveryStatus, ReminderDelivery
 from riskapp.scans import services as scans
-from riskapp.scans.models import Scan, ScanFinding, ScanStatus, finding_fingerprint
 from riskapp.scoring.services import score_vendor
 from riskapp.vendors import services as vendors
 from riskapp.vendors.models import Category, Criticality, Vendor, VendorStatus
 from scanners.findings import Severity
+from tests.dashboard.conftest import stored_scan
 from tests.queries import statements_run
 from tests.questionnaires.conftest import DEFINITIONS
 
@@ -87,19 +87,6 @@ def _save(world: World, given: dict[str, Answer]) -> None:
     assessments.save_answers(world.assessment, entry, given, revisions, by="test")
 
 
-def _scan(vendor: Vendor, finished_at: dt.datetime) -> None:
-    domain = vendor.primary_domain
-    scan = Scan(vendor=vendor, status=ScanStatus.DONE.value, attempts=1, domains=[domain],
-                requested_at=finished_at, started_at=finished_at, finished_at=finished_at)
-    for severity, title in FINDINGS:
-        finding_id = "test." + "_".join(title.lower().split())
-        scan.findings.append(ScanFinding(
-            domain=domain, finding_id=finding_id, severity=severity.value, title=title,
-            target=domain, fingerprint=finding_fingerprint(finding_id, domain)))
-    db.session.add(scan)
-    db.session.flush()
-
-
 def _completed(vendor: Vendor, n: int) -> None:
     db.session.add(Assessment(
         vendor=vendor, status=Status.COMPLETED.value, due_date=TODAY - dt.timedelta(days=400),
@@ -132,8 +119,8 @@ def _add_vendor(world: World, n: int) -> None:
     assessments.save_answers(started, started.questionnaires[0], {
         "mfa": Answer(value="yes"), "data_countries": Answer(value=["US"]),
         "session_timeout": Answer(value=15)}, {}, by="vera@vendor.example (vendor)")
-    _scan(vendor, utcnow() - dt.timedelta(days=30, minutes=n))
-    _scan(vendor, utcnow() - dt.timedelta(minutes=n))
+    stored_scan(vendor, *FINDINGS, finished_at=utcnow() - dt.timedelta(days=30, minutes=n))
+    stored_scan(vendor, *FINDINGS, finished_at=utcnow() - dt.timedelta(minutes=n))
     score_vendor(vendor, actor=None, reason="test")
     db.session.add(ReminderDelivery(
         once_key=f"baa_expiry:{vendor.id}:{n}", recipient=world.officer.email,
@@ -144,7 +131,7 @@ def _add_vendor(world: World, n: int) -> None:
 def _add_to_the_vendor(world: World, n: int) -> None:
     vendor = world.vendor
     _completed(vendor, n)
-    _scan(vendor, utcnow() - dt.timedelta(hours=n))
+    stored_scan(vendor, *FINDINGS, finished_at=utcnow() - dt.timedelta(hours=n))
     finding = scans.scan_history(vendor, limit=1)[0].findings[0]
     if finding.fingerprint not in scans.acceptances_by_fingerprint(vendor):
         scans.accept_risk(finding, "Compensating control", actor=world.officer)

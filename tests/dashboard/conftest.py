@@ -45,27 +45,28 @@ def make_assessment(app: Flask) -> Callable[..., Assessment]:
     return make
 
 
+def stored_scan(vendor: Vendor, *findings: tuple[Severity, str],
+                finished_at: dt.datetime | None = None,
+                status: ScanStatus = ScanStatus.DONE) -> Scan:
+    """Store a finished scan of ``vendor`` that found ``findings``: (severity, title) pairs."""
+    finished = finished_at or utcnow()
+    domain = vendor.primary_domain
+    scan = Scan(vendor=vendor, status=status.value, attempts=1, domains=[domain],
+                requested_at=finished, started_at=finished, finished_at=finished)
+    for severity, title in findings:
+        finding_id = "test." + "_".join(title.lower().split())
+        scan.findings.append(ScanFinding(
+            domain=domain, finding_id=finding_id, severity=severity.value, title=title,
+            target=domain, fingerprint=finding_fingerprint(finding_id, domain)))
+    db.session.add(scan)
+    db.session.flush()
+    return scan
+
+
 @pytest.fixture
 def make_scan(app: Flask) -> Callable[..., Scan]:
-    """Store a finished scan of ``vendor`` that found ``findings``: (severity, title) pairs."""
-
-    def make(vendor: Vendor, *findings: tuple[Severity, str],
-             finished_at: dt.datetime | None = None,
-             status: ScanStatus = ScanStatus.DONE) -> Scan:
-        finished = finished_at or utcnow()
-        domain = vendor.primary_domain
-        scan = Scan(vendor=vendor, status=status.value, attempts=1, domains=[domain],
-                    requested_at=finished, started_at=finished, finished_at=finished)
-        for severity, title in findings:
-            finding_id = "test." + "_".join(title.lower().split())
-            scan.findings.append(ScanFinding(
-                domain=domain, finding_id=finding_id, severity=severity.value, title=title,
-                target=domain, fingerprint=finding_fingerprint(finding_id, domain)))
-        db.session.add(scan)
-        db.session.flush()
-        return scan
-
-    return make
+    """:func:`stored_scan`, in the test's app."""
+    return stored_scan
 
 
 @pytest.fixture
