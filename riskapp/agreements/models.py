@@ -116,6 +116,16 @@ class Agreement(db.Model):
         return self.documents[0] if self.documents else None
 
 
+# The columns the BAA's standing and the deadlines are worked out from (see ``BaaTerms``):
+# pages over thousands of agreements read these, not whole objects.
+TERM_COLUMNS = (
+    Agreement.id, Agreement.vendor_id, Agreement.baa_required, Agreement.baa_status,
+    Agreement.baa_effective_on, Agreement.baa_expires_on, Agreement.baa_auto_renews,
+    Agreement.baa_notice_days, Agreement.contract_renews_on, Agreement.contract_ends_on,
+    Agreement.contract_notice_days, Agreement.contract_owner_id,
+)
+
+
 class BaaDocument(db.Model):
     """A signed BAA as uploaded, and what its text layer said."""
 

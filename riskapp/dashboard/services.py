@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 
-from riskapp.agreements.models import Agreement
+from riskapp.agreements.models import TERM_COLUMNS, Agreement
 from riskapp.agreements.status import baa_state
 from riskapp.assessments.models import OPEN, Assessment, Status
 from riskapp.audit.models import AuditEvent
@@ -194,7 +194,7 @@ def baa_counts(today: dt.date, handling_phi: int) -> BaaCounts:
     """Count the ``handling_phi`` working PHI vendors by their BAA's standing on ``today``,
     from one query of their agreements' columns."""
     rows = db.session.execute(
-        select(*reminders.AGREEMENT_COLUMNS)
+        select(*TERM_COLUMNS)
         .join(Vendor, Vendor.id == Agreement.vendor_id)
         .where(Vendor.archived_at.is_(None),
                or_(Vendor.stores_phi, Vendor.processes_phi, Vendor.transmits_phi))

@@ -27,7 +27,13 @@ from sqlalchemy.orm import selectinload
 from riskapp import mail
 from riskapp.access import Role
 from riskapp.accounts.models import User
-from riskapp.agreements.models import Agreement, BaaStatus, Decision, VendorDecision
+from riskapp.agreements.models import (
+    TERM_COLUMNS,
+    Agreement,
+    BaaStatus,
+    Decision,
+    VendorDecision,
+)
 from riskapp.agreements.status import baa_state, next_review_on, notice_deadline
 from riskapp.assessments.models import Assessment, Status
 from riskapp.audit import services as audit
@@ -77,7 +83,7 @@ def collect_deadlines(on: date, *, vendor_id: int | None = None) -> list[Deadlin
         return []
     ids = list(vendors) if vendor_id is not None else None
     agreements = {row.vendor_id: row for row in db.session.execute(
-        _of_vendors(select(*AGREEMENT_COLUMNS), Agreement.vendor_id, ids))
+        _of_vendors(select(*TERM_COLUMNS), Agreement.vendor_id, ids))
         if row.vendor_id in vendors}
     found: list[Deadline] = []
     for vendor_id_, agreement in agreements.items():
@@ -95,15 +101,6 @@ class _WorkingVendor:
     id: int
     name: str
     handles_phi: bool
-
-
-# What the deadlines and the BAA's standing are worked out from (see ``BaaTerms``).
-AGREEMENT_COLUMNS = (
-    Agreement.id, Agreement.vendor_id, Agreement.baa_required, Agreement.baa_status,
-    Agreement.baa_effective_on, Agreement.baa_expires_on, Agreement.baa_auto_renews,
-    Agreement.baa_notice_days, Agreement.contract_renews_on, Agreement.contract_ends_on,
-    Agreement.contract_notice_days, Agreement.contract_owner_id,
-)
 
 
 def _of_vendors(query: Select[Any], column: Any, ids: list[int] | None) -> Select[Any]:
