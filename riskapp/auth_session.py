@@ -1,12 +1,14 @@
 """Glue between Flask's cookie session, Flask-Login and our server-side login sessions.
 
 The signed cookie carries only the user id, the login-session token and when the user was
-last seen. Each request re-checks the token against the database, so an ended session stays
-ended even if someone replays the cookie it was signed into.
+last seen (or, between the password and the second factor, who owes a code since when). Each
+request re-checks the token against the database, so an ended session stays ended even if
+someone replays the cookie it was signed into.
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask, current_app, redirect, request, session, url_for
@@ -15,19 +17,27 @@ from werkzeug.wrappers.response import Response
 
 from riskapp.accounts import services as accounts
 from riskapp.accounts.models import User
-from riskapp.database import utcnow
+from riskapp.config import parse_roles
+from riskapp.database import db, utcnow
 from riskapp.extensions import login_manager
 
 TOKEN_KEY = "login_token"  # noqa: S105 (a session key name, not a secret)
 SEEN_KEY = "seen_at"
+# Who passed the password step and still owes a code, and since when.
+SECOND_FACTOR_KEY = "second_factor"
+SECOND_FACTOR_WINDOW = timedelta(minutes=5)
 # Endpoints a user with a one-time password may still reach.
 PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "static"})
+# Endpoints a user whose role needs two-factor sign-in may reach before turning it on.
+TWO_FACTOR_SETUP_ENDPOINTS = frozenset(
+    {"auth.two_factor", "auth.enable_two_factor", "auth.logout", "static"}
+)
 
 
 def init_auth_session(app: Flask) -> None:
     login_manager.session_protection = None  # the server-side session check supersedes it
     login_manager.user_loader(load_user)
-    app.before_request(require_password_change)
+    app.before_request(require_account_setup)
     app.after_request(remember_activity)
 
 
@@ -70,13 +80,56 @@ def sign_out() -> None:
     session.clear()
 
 
-def require_password_change() -> Response | None:
-    if (
-        current_user.is_authenticated
-        and current_user.must_change_password
-        and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS
+def await_second_factor(user: User) -> None:
+    """Remember that ``user`` gave the right password and now owes a code; sign nothing in."""
+    session.clear()
+    session[SECOND_FACTOR_KEY] = {
+        "user_id": user.id,
+        "password": _password_tag(user),
+        "since": utcnow().timestamp(),
+    }
+
+
+def user_owing_second_factor() -> User | None:
+    """Return the user who passed the password step a moment ago in this browser, if any.
+
+    The claim lapses after a few minutes, and with any change of password or deactivation.
+    """
+    pending = session.get(SECOND_FACTOR_KEY)
+    if not isinstance(pending, dict):
+        return None
+    since = pending.get("since")
+    if not isinstance(since, int | float) or (
+        utcnow() - datetime.fromtimestamp(since, UTC) > SECOND_FACTOR_WINDOW
     ):
-        return redirect(url_for("auth.change_password"))
+        return None
+    user = db.session.get(User, pending.get("user_id"))
+    if user is None or not user.is_active or not user.uses_two_factor:
+        return None
+    return user if pending.get("password") == _password_tag(user) else None
+
+
+def _password_tag(user: User) -> str:
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def two_factor_required(user: User) -> bool:
+    return user.role in parse_roles(current_app.config["TWO_FACTOR_ROLES"])
+
+
+def require_account_setup() -> Response | None:
+    """Send a user who must first choose a password, or turn on two-factor sign-in, to do it."""
+    if not current_user.is_authenticated:
+        return None
+    if current_user.must_change_password:
+        if request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+            return redirect(url_for("auth.change_password"))
+    elif (
+        not current_user.uses_two_factor
+        and two_factor_required(current_user)
+        and request.endpoint not in TWO_FACTOR_SETUP_ENDPOINTS
+    ):
+        return redirect(url_for("auth.two_factor"))
     return None
 
 

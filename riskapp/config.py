@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from riskapp.access import Role
 from riskapp.reminders.rules import parse_offsets
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
@@ -33,6 +34,11 @@ class Settings(BaseSettings):
     session_max_hours: int = Field(default=12, ge=1, description="Sign out after this long")
     login_max_failures: int = Field(default=5, ge=1, description="Failed sign-ins before lockout")
     login_lockout_minutes: int = Field(default=15, ge=1, description="Lockout window")
+    two_factor_roles: str = Field(
+        default="admin",
+        description="Roles that must sign in with a second factor (an authenticator app), "
+                    "comma-separated; everyone else may turn it on",
+    )
     secure_cookies: bool = Field(default=False, description="Mark cookies Secure (HTTPS only)")
     trusted_proxies: int = Field(
         default=0, ge=0, description="Reverse proxies in front whose X-Forwarded-* to believe"
@@ -97,6 +103,15 @@ class Settings(BaseSettings):
                              "moderate and low")
         return months
 
+    @field_validator("two_factor_roles")
+    @classmethod
+    def _known_roles(cls, text: str) -> str:
+        unknown = set(parse_roles(text)) - {role.value for role in Role}
+        if unknown:
+            raise ValueError(f"no such role: {', '.join(sorted(unknown))}; the roles are "
+                             f"{', '.join(role.value for role in Role)}")
+        return text
+
     @field_validator("reminder_days")
     @classmethod
     def _offsets_parse(cls, text: str) -> str:
@@ -106,6 +121,10 @@ class Settings(BaseSettings):
     def to_flask_config(self) -> dict[str, Any]:
         """Return these settings under the upper-case keys Flask and its extensions read."""
         return {name.upper(): value for name, value in self.model_dump().items()}
+
+
+def parse_roles(text: str) -> frozenset[str]:
+    return frozenset(part.strip() for part in text.split(",") if part.strip())
 
 
 MIN_SECRET_KEY_LENGTH = 32

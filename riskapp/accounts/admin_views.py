@@ -100,3 +100,18 @@ def reset_password(user_id: int) -> str:
     password = accounts.reset_password(user, actor=current_user)
     db.session.commit()
     return render_template("accounts/password_shown.html", user=user, password=password)
+
+
+@bp.post("/<int:user_id>/reset-two-factor")
+@requires(Permission.USERS_MANAGE)
+def reset_two_factor(user_id: int) -> Response:
+    user = _user_or_404(user_id)
+    try:
+        accounts.reset_two_factor(user, actor=current_user)
+    except accounts.AccountError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(f"Reset the two-factor sign-in of {user.email}: they set it up again at their "
+              "next sign-in.", "success")
+    return redirect(url_for(".edit", user_id=user.id))

@@ -40,6 +40,22 @@ def reset_password_command(email: str) -> None:
     click.echo(f"New one-time password for {user.email}: {password}")
 
 
+@users_cli.command("reset-two-factor")
+@click.argument("email")
+def reset_two_factor_command(email: str) -> None:
+    """Remove an account's second factor (a lost phone); it enrols again at next sign-in."""
+    user = accounts.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account for {email}.")
+    try:
+        accounts.reset_two_factor(user, actor=None)
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Two-factor sign-in of {user.email} is reset; they set it up again at next "
+               "sign-in.")
+
+
 @users_cli.command("list")
 def list_command() -> None:
     """List accounts with their roles."""

@@ -45,3 +45,10 @@ class UserEditForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A bare POST form: a button that carries only the CSRF token."""
+
+
+class TwoFactorCodeForm(FlaskForm):
+    code = StringField(
+        "Code", [DataRequired(), Length(max=32)],
+        render_kw={"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false"},
+    )

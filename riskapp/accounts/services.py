@@ -12,6 +12,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select, update
 
 from riskapp.access import Role
+from riskapp.accounts import two_factor
 from riskapp.accounts.models import LoginSession, User
 from riskapp.accounts.passwords import (
     generate_one_time_password,
@@ -49,6 +50,7 @@ class LoginPolicy:
 class LoginOutcome:
     user: User | None
     error: str | None = None
+    proof: str | None = None  # how the second factor was given, if it was
 
 
 def normalise_email(email: str) -> str:
@@ -121,9 +123,7 @@ def finish_sign_in(attempt: SignInAttempt, password: str, *, policy: LoginPolicy
     """Check the password of a looked-up attempt and record the outcome."""
     if attempt.locked:
         _record_lockout_once(attempt.label, policy)
-        minutes = int(policy.lockout.total_seconds() // 60)
-        return LoginOutcome(None, f"Too many failed sign-in attempts. Wait {minutes} minutes and "
-                                  "try again, or ask an administrator to reset your password.")
+        return _locked_outcome(policy)
     # Verify even for unknown emails so the answer takes as long either way.
     password_ok = verify_password(attempt.password_hash, password)
     user = db.session.get(User, attempt.user_id) if attempt.user_id else None
@@ -139,6 +139,31 @@ def finish_sign_in(attempt: SignInAttempt, password: str, *, policy: LoginPolicy
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return LoginOutcome(user)
+
+
+def finish_second_factor(user: User, code: str, *, ip: str | None,
+                         policy: LoginPolicy) -> LoginOutcome:
+    """Check the code of a user who gave the right password; record a wrong one as a failure.
+
+    Wrong codes count towards the same lockout as wrong passwords, so a six-digit code cannot
+    be guessed by trying them all.
+    """
+    if _locked_out(user.email, ip, user, policy):
+        _record_lockout_once(user.email, policy)
+        return _locked_outcome(policy)
+    proof = two_factor.check_code(user, code)
+    if proof is None:
+        audit.record(LOGIN_FAILED, actor=None, actor_label=user.email, target=user_target(user),
+                     summary="Wrong or already used two-factor code")
+        return LoginOutcome(None, "That code is not right, or it was already used. Enter the "
+                                  "code your app shows now, or a recovery code.")
+    return LoginOutcome(user, proof=proof)
+
+
+def _locked_outcome(policy: LoginPolicy) -> LoginOutcome:
+    minutes = int(policy.lockout.total_seconds() // 60)
+    return LoginOutcome(None, f"Too many failed sign-in attempts. Wait {minutes} minutes and "
+                              "try again, or ask an administrator to reset your password.")
 
 
 def _attempt_label(email: str) -> str:
@@ -269,6 +294,13 @@ def reset_password(user: User, *, actor: User | None) -> str:
     audit.record(PASSWORD_RESET, actor=actor, target=user_target(user),
                  summary=f"Reset the password of {user.email}")
     return password
+
+
+def reset_two_factor(user: User, *, actor: User | None) -> None:
+    """Remove the second factor of someone who lost their phone; they enrol again on sign-in."""
+    if not user.uses_two_factor:
+        raise AccountError(f"{user.email} does not use two-factor sign-in.")
+    two_factor.reset(user, actor=actor)
 
 
 def update_user(user: User, *, actor: User, name: str, role: Role) -> None:
