@@ -64,7 +64,8 @@ def second_factor_sign_in() -> str | Response:
             if outcome.proof == "recovery code":
                 left = second_factor.recovery_codes_left(outcome.user)
                 flash(f"You signed in with a recovery code; {left} left. If your phone is lost, "
-                      "turn two-factor sign-in off and on again with a new one.", "warning")
+                      "an administrator can reset your two-factor sign-in so you can set up "
+                      "the new one.", "warning")
             return redirect(safe_next_url(request.args.get("next")))
         db.session.commit()  # keep the record of the failed attempt
         form.code.errors = [*form.code.errors, outcome.error or "Sign-in failed."]
