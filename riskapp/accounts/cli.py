@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 
 from riskapp.access import Role
 from riskapp.accounts import services as accounts
+from riskapp.accounts.models import User
 from riskapp.extensions import db
 
 users_cli = AppGroup("users", help="Manage user accounts.")
@@ -32,9 +33,7 @@ def create_command(email: str, role: str, name: str) -> None:
 @click.argument("email")
 def reset_password_command(email: str) -> None:
     """Give an account a new one-time password and sign it out everywhere."""
-    user = accounts.find_user_by_email(email)
-    if user is None:
-        raise click.ClickException(f"No account for {email}.")
+    user = _account(email)
     password = accounts.reset_password(user, actor=None)
     db.session.commit()
     click.echo(f"New one-time password for {user.email}: {password}")
@@ -44,9 +43,7 @@ def reset_password_command(email: str) -> None:
 @click.argument("email")
 def reset_two_factor_command(email: str) -> None:
     """Remove an account's second factor (a lost phone); it enrols again at next sign-in."""
-    user = accounts.find_user_by_email(email)
-    if user is None:
-        raise click.ClickException(f"No account for {email}.")
+    user = _account(email)
     try:
         accounts.reset_two_factor(user, actor=None)
     except accounts.AccountError as error:
@@ -54,6 +51,13 @@ def reset_two_factor_command(email: str) -> None:
     db.session.commit()
     click.echo(f"Two-factor sign-in of {user.email} is reset; they set it up again at next "
                "sign-in.")
+
+
+def _account(email: str) -> User:
+    user = accounts.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account for {email}.")
+    return user
 
 
 @users_cli.command("list")
