@@ -31,6 +31,9 @@ class Sent:
 
 def send(to: str, subject: str, body: str) -> Sent:
     config = current_app.config
+    # A subject may name a vendor, and a vendor's name may hold a line break: a header is
+    # one line, and the email package refuses (ValueError) rather than send a broken one.
+    subject = " ".join(subject.split())
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = config["MAIL_FROM"], to, subject
     message.set_content(body)
