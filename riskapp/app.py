@@ -13,7 +13,7 @@ from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from riskapp import access, auth_session, security_headers
+from riskapp import access, auth_session, nul_characters, security_headers
 from riskapp.accounts.admin_views import bp as users_bp
 from riskapp.accounts.cli import users_cli
 from riskapp.accounts.views import bp as auth_bp
@@ -113,6 +113,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     auth_session.init_auth_session(app)
     security_headers.init_security_headers(app)
+    nul_characters.init_nul_character_check(app)
     init_scan_queue(app)
     init_scoring(app)
 

@@ -120,6 +120,13 @@ def check_csv(text: str, *, update_existing: bool = False) -> ImportReport:
             "Some characters could not be read. Save the file as 'CSV UTF-8' and try again."
         )
         return report
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        report.file_errors.append(
+            f"Line {line} holds a NUL character, which no vendor detail may contain. The file "
+            "may not be a CSV, or was saved as UTF-16: save it as 'CSV UTF-8' and try again."
+        )
+        return report
     reader = csv.reader(io.StringIO(text))
     try:
         _check_rows(reader, report, update_existing)

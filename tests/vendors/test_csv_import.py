@@ -353,3 +353,14 @@ def test_a_file_with_unreadable_characters_is_refused_not_imported_garbled(
 
     assert "Some characters could not be read" in page
     assert vendor_names() == []
+
+
+def test_a_file_holding_a_nul_character_is_refused_naming_the_line(officer: FlaskClient) -> None:
+    csv = "name,primary_domain,category\nAcme,acme.example,email\nBe\x00ta,beta.example,email\n"
+
+    page = upload(officer, csv).text
+
+    assert file_problems(page) == [
+        "Line 3 holds a NUL character, which no vendor detail may contain. The file may not be "
+        "a CSV, or was saved as UTF-16: save it as 'CSV UTF-8' and try again."]
+    assert vendor_names() == []
