@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from riskapp.extensions import db
-from riskapp.scans import services, tasks
+from riskapp.scans import heartbeat, services, tasks
 from riskapp.scans.models import Scan
 from riskapp.scans.queue import scan_queue
 from riskapp.vendors.services import find_vendor_by_name
@@ -26,13 +26,17 @@ IDLE_POLL_SECONDS = 2.0
               help="Scans run at once.")
 def worker_command(workers: int) -> None:
     """Run queued scans, and the reminders daily at RISKAPP_REMINDER_HOUR, until stopped
-    (Ctrl-C or SIGINT finishes the running scans first)."""
+    (Ctrl-C or SIGINT finishes the running scans first).
+
+    Meanwhile it marks failed the scans a worker that was killed left running.
+    """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     huey = scan_queue().prepare_worker()
     click.echo(f"Worker: {workers} scans at once, queue {type(huey).__name__} {huey.name!r}; "
                f"reminders daily at {current_app.config['REMINDER_HOUR']:02d}:00 UTC.")
-    huey.create_consumer(workers=workers, worker_type="thread",
-                         max_delay=IDLE_POLL_SECONDS).run()
+    with heartbeat.watching(current_app._get_current_object()):
+        huey.create_consumer(workers=workers, worker_type="thread",
+                             max_delay=IDLE_POLL_SECONDS).run()
 
 
 @scans_cli.command("run")

@@ -54,6 +54,8 @@ class Scan(db.Model):
     # The vendor's domains when the scan was asked for: the ones it scans, and reports on.
     domains: Mapped[list[str]] = mapped_column(JSON, default=list)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the worker running the scan last said it was alive (riskapp/scans/heartbeat.py).
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(default=0)
     # Why the last attempt failed; kept after a retry succeeds, so the page can say so.

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from riskapp.accounts.models import User
@@ -30,6 +30,7 @@ HISTORY_SIZE = 20
 # an older one was lost with its worker and no longer counts.
 UNFINISHED_SCAN_BLOCKS_FOR = timedelta(hours=1)
 MAX_ERROR_LENGTH = 2000
+INTERRUPTED = "The scan was interrupted (the worker stopped); scan again."
 MAX_REASON_LENGTH = 2000
 
 
@@ -88,9 +89,35 @@ def begin_scan(scan_id: int) -> ScanJob | None:
     if scan is None or scan.status_enum.finished:
         return None
     scan.status = ScanStatus.RUNNING.value
-    scan.started_at = utcnow()
+    scan.started_at = scan.heartbeat_at = utcnow()
     scan.attempts += 1
     return ScanJob(scan.id, tuple(scan.domains))
+
+
+def record_heartbeat(scan_id: int) -> None:
+    """Note that the worker running the scan is alive (nothing, once the scan has ended)."""
+    db.session.execute(
+        update(Scan).where(Scan.id == scan_id, Scan.status == ScanStatus.RUNNING.value)
+        .values(heartbeat_at=utcnow()))
+
+
+def fail_interrupted_scans(*, silent_for: timedelta) -> list[int]:
+    """Mark failed the running scans whose worker has not been heard from for ``silent_for``;
+    return their ids.
+
+    Such a worker was killed, or its machine stopped: the queue will not run the job again
+    (huey takes a job off the queue as a worker begins it), so the scan would say "running"
+    for ever. Its findings were never stored: a scan stores them all at once, as it ends.
+    One conditional UPDATE, so a scan that finishes meanwhile keeps its outcome.
+    """
+    now = utcnow()
+    last_heard = func.coalesce(Scan.heartbeat_at, Scan.started_at)
+    return list(db.session.scalars(
+        update(Scan)
+        .where(Scan.status == ScanStatus.RUNNING.value, last_heard < now - silent_for)
+        .values(status=ScanStatus.FAILED.value, error=INTERRUPTED, finished_at=now)
+        .returning(Scan.id)
+        .execution_options(synchronize_session=False)))
 
 
 def record_results(scan: Scan, reports: Iterable[DomainReport],

@@ -7,7 +7,7 @@ from huey import Huey
 from huey.api import Task, TaskWrapper
 
 from riskapp.database import db
-from riskapp.scans import scanning, services
+from riskapp.scans import heartbeat, scanning, services
 from riskapp.scoring import services as scoring
 
 SCAN_TASK_NAME = "scan_vendor"
@@ -34,7 +34,8 @@ def run_scan(scan_id: int, *, will_retry: bool) -> None:
     """Run one attempt of a scan and commit its outcome, as a job does.
 
     The scan itself runs outside any transaction: on SQLite an open one would hold the write
-    lock for as long as the vendor's slowest server takes to answer. A failure is recorded
+    lock for as long as the vendor's slowest server takes to answer. Meanwhile its heartbeat
+    tells other workers it is alive (:mod:`riskapp.scans.heartbeat`). A failure is recorded
     on the scan, for the page to show, and raised again for the queue to retry.
     """
     job = services.begin_scan(scan_id)
@@ -43,7 +44,8 @@ def run_scan(scan_id: int, *, will_retry: bool) -> None:
         return
     try:
         options = scanning.ScanOptions.from_config(current_app.config)
-        reports = scanning.scan_domains(job.domains, options)
+        with heartbeat.beating(current_app._get_current_object(), scan_id):
+            reports = scanning.scan_domains(job.domains, options)
         services.record_scan_results(scan_id, reports)
         scoring.rescore_after_scan(scan_id)
         db.session.commit()
