@@ -10,6 +10,7 @@ must not claim the record is missing.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -162,6 +163,10 @@ async def gather_dns_facts(domain: str, *, resolver: dns.asyncresolver.Resolver)
         caa=tuple(caa), dmarc_org=dmarc_org, spf_includes=spf_includes,
         spf_truncated=spf_truncated,
     )
+
+
+# One label of a host name: letters, digits and inner hyphens (RFC 1123 2.1), lower case.
+HOST_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
 def normalise_domain(domain: str) -> str:

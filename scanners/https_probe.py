@@ -131,6 +131,12 @@ async def probe_tls(
     """
     facts, finished = await _certificate_handshakes(
         host, address, port=port, timeout=timeout, ssl_context_factory=ssl_context_factory)
+    return await _with_outdated_offer(facts, finished, timeout, ssl_context_factory)
+
+
+async def _with_outdated_offer(facts: TlsFacts, finished: bool, timeout: float,
+                               ssl_context_factory: ContextFactory) -> TlsFacts:
+    """``facts``, with the outdated-versions handshake added unless the first ones settled it."""
     if finished:
         return facts
     return await _offer_outdated(facts, timeout, ssl_context_factory)
@@ -222,17 +228,13 @@ async def gather_site(
             keep=lambda stream, verified: shared.offer((address, port, host), stream,
                                                        verified=verified))
         tls, https, http = await asyncio.gather(
-            _done(facts) if finished else _offer_outdated(facts, timeout, ssl_context_factory),
+            _with_outdated_offer(facts, finished, timeout, ssl_context_factory),
             fetcher.fetch(f"https://{host}/", shared=shared),
             fetcher.fetch(f"http://{host}/", shared=shared),
         )
     finally:
         shared.close()
     return SiteFacts(host, blocked=blocked, tls=tls, https=https, http=http)
-
-
-async def _done(facts: TlsFacts) -> TlsFacts:
-    return facts
 
 
 def web_hosts(domain: str) -> tuple[str, ...]:

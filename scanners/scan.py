@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import ipaddress
-import re
 import ssl
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -28,6 +27,7 @@ import dns.resolver
 
 from scanners.addresses import AllowPrivate
 from scanners.dns_probe import (
+    HOST_LABEL,
     DnsFacts,
     LookupStatus,
     analyse_dns,
@@ -51,16 +51,13 @@ from scanners.page_crawl import trackers_on_site
 from scanners.smtp_probe import SMTP_PORT, probe_mx_hosts
 from scanners.tls import ContextFactory, cached_contexts
 from scanners.tracking import tracking_findings
-from scanners.web_fetch import Fetcher
+from scanners.web_fetch import Fetcher, started_once
 from scanners.web_headers import analyse_response_headers
 
 DEFAULT_CONCURRENCY = 10  # domains scanned at once
 DEFAULT_TIMEOUT = 5.0  # seconds for one step: a DNS lookup, a connection, a reply, a handshake
 DNS_PORT = 53
 DNS_CACHE_ENTRIES = 10_000  # answers one scan keeps
-
-# One label of a host name: letters, digits and inner hyphens (RFC 1123 2.1).
-_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
 
 class Probe(StrEnum):
@@ -146,11 +143,7 @@ def _shared(
     context: ScanContext, what: str, domain: str, gather: Callable[[], Awaitable[T]]
 ) -> Awaitable[T]:
     """The first caller starts ``gather``; later callers of the same domain share its result."""
-    key = (what, domain)
-    if key not in context.shared:
-        context.shared[key] = asyncio.ensure_future(gather())
-    future: asyncio.Future[T] = context.shared[key]
-    return asyncio.shield(future)
+    return started_once(context.shared, (what, domain), gather)
 
 
 def domain_dns_facts(domain: str, context: ScanContext) -> Awaitable[DnsFacts]:
@@ -307,7 +300,7 @@ def normalise_domain(text: str) -> str:
     """A vendor's domain in lower-case ASCII; ValueError unless it is a dotted host name."""
     name = _normalise_domain(text)
     labels = name.split(".")
-    if len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
+    if len(labels) < 2 or not all(HOST_LABEL.fullmatch(label) for label in labels):
         raise ValueError(f"not a domain name: {text!r}")
     if labels[-1].isdigit():
         raise ValueError(f"not a domain name (an address?): {text!r}")

@@ -26,11 +26,11 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import re
 import ssl
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 from urllib.parse import quote, urljoin, urlsplit
 
 import dns.exception
@@ -39,7 +39,7 @@ import h11
 import idna
 
 from scanners.addresses import AddressCheck, AllowPrivate, AsyncResolver, resolve_checked
-from scanners.dns_probe import describe_dns_failure
+from scanners.dns_probe import HOST_LABEL, describe_dns_failure
 from scanners.tls import ContextFactory, TlsMode, cached_contexts, describe_failure
 from scanners.urls import normalise_url
 
@@ -174,9 +174,7 @@ class SharedHops:
     def hop(self, key: _HopKey, request: Callable[[], Awaitable[Response]]
             ) -> Awaitable[Response]:
         """The response for ``key``: ``request()`` the first time, the same result after."""
-        if key not in self._hops:
-            self._hops[key] = asyncio.ensure_future(request())
-        return asyncio.shield(self._hops[key])
+        return started_once(self._hops, key, request)
 
     def offer(self, endpoint: _Endpoint, stream: _Stream, *, verified: bool) -> None:
         """An open TLS connection to ``endpoint``, for one request; ``verified``: its
@@ -199,6 +197,19 @@ class SharedHops:
         for _, writer in self._connections.values():
             writer.transport.abort()
         self._connections.clear()
+
+
+K = TypeVar("K")
+T = TypeVar("T")
+
+
+def started_once(futures: dict[K, asyncio.Future[T]], key: K,
+                 start: Callable[[], Awaitable[T]]) -> Awaitable[T]:
+    """``start()`` the first time ``key`` is asked for; every caller shares its result, and a
+    caller cancelled while waiting does not cancel it for the others."""
+    if key not in futures:
+        futures[key] = asyncio.ensure_future(start())
+    return asyncio.shield(futures[key])
 
 
 @dataclass
@@ -247,10 +258,8 @@ class Fetcher:
     async def addresses(self, host: str, port: int) -> list[AddressCheck]:
         """The host's addresses, judged by the guard; looked up once per scan, whatever the
         port (which only labels the checks), so every connection goes to a checked address."""
-        if host not in self._addresses:
-            self._addresses[host] = asyncio.ensure_future(resolve_checked(
-                host, port, resolver=self.resolver, allow_private=self.allow_private))
-        return await asyncio.shield(self._addresses[host])
+        return await started_once(self._addresses, host, lambda: resolve_checked(
+            host, port, resolver=self.resolver, allow_private=self.allow_private))
 
     async def _address(self, host: str, port: int) -> str:
         try:
@@ -385,18 +394,19 @@ def _ascii_host(hostname: str) -> str:
         return idna.encode(hostname, uts46=True).decode("ascii")
 
 
-# A lower-case letters-digits-hyphens label that IDNA 2008 leaves as it is; "xn--" and any
-# other hyphens in the third and fourth places go through idna, which checks them.
-_PLAIN_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _MAX_NAME = 253  # characters in a host name, as idna counts them
 
 
 def _is_plain_name(hostname: str) -> bool:
     """Whether ``hostname`` is already in the form idna would give: most are, and idna's
-    checks cost a third of a millisecond a name, on every request."""
+    checks cost a third of a millisecond a name, on every request.
+
+    IDNA 2008 leaves a lower-case letters-digits-hyphens label as it is; "xn--" and any other
+    hyphens in the third and fourth places go through idna, which checks them.
+    """
     labels = hostname.split(".")
     return len(hostname) <= _MAX_NAME and not labels[-1].isdigit() and all(
-        _PLAIN_LABEL.fullmatch(label) and label[2:4] != "--" for label in labels)
+        HOST_LABEL.fullmatch(label) and label[2:4] != "--" for label in labels)
 
 
 _READ_BYTES = 65_536
