@@ -1,9 +1,12 @@
 """Glue between Flask's cookie session, Flask-Login and our server-side login sessions.
 
-The signed cookie carries only the user id, the login-session token and when the user was
-last seen (or, between the password and the second factor, who owes a code since when). Each
-request re-checks the token against the database, so an ended session stays ended even if
-someone replays the cookie it was signed into.
+The signed cookie carries the user id, the login-session token and when the user was last
+seen. Between the password and the second factor it carries instead who owes a code, since
+when, and a tag of their password hash (a changed password voids the claim); while a user
+sets up two-factor sign-in, the new secret too. Signed is not encrypted: whoever reads the
+cookie reads these, but whoever holds it has the session anyway. Each request re-checks the
+token against the database, so an ended session stays ended even if someone replays the
+cookie it was signed into.
 """
 
 from __future__ import annotations

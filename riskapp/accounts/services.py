@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
@@ -50,7 +50,8 @@ class LoginPolicy:
 class LoginOutcome:
     user: User | None
     error: str | None = None
-    proof: str | None = None  # how the second factor was given, if it was
+    proof: two_factor.Proof | None = None  # how the second factor was given, if it was
+    recovery_codes_left: int | None = None  # after signing in with a recovery code
 
 
 def normalise_email(email: str) -> str:
@@ -143,10 +144,23 @@ def finish_sign_in(attempt: SignInAttempt, password: str, *, policy: LoginPolicy
 
 def finish_second_factor(user: User, code: str, *, ip: str | None,
                          policy: LoginPolicy) -> LoginOutcome:
-    """Check the code of a user who gave the right password; record a wrong one as a failure.
+    """Check the code of a user who gave the right password, as the last step of signing in."""
+    outcome = check_second_factor(user, code, ip=ip, policy=policy)
+    if outcome.proof is not two_factor.Proof.RECOVERY_CODE:
+        return outcome
+    left = two_factor.recovery_codes_left(user)
+    audit.record("auth.recovery_code_used", actor=user, target=user_target(user),
+                 summary=f"Signed in with a recovery code; {left} left")
+    return replace(outcome, recovery_codes_left=left)
+
+
+def check_second_factor(user: User, code: str, *, ip: str | None,
+                        policy: LoginPolicy) -> LoginOutcome:
+    """Check ``user``'s code (from the app, or a recovery code); record a wrong one as a failed
+    sign-in, for signing in and for the account changes a code guards alike.
 
     Wrong codes count towards the same lockout as wrong passwords, so a six-digit code cannot
-    be guessed by trying them all.
+    be guessed by trying them all, not even from a session left open.
     """
     if _locked_out(user.email, ip, user, policy):
         _record_lockout_once(user.email, policy)
@@ -294,6 +308,33 @@ def reset_password(user: User, *, actor: User | None) -> str:
     audit.record(PASSWORD_RESET, actor=actor, target=user_target(user),
                  summary=f"Reset the password of {user.email}")
     return password
+
+
+TWO_FACTOR_REQUIRED = ("Your role must use two-factor sign-in, so it cannot be turned off. To "
+                       "move to a new phone, ask an administrator to reset it.")
+
+
+def replace_recovery_codes(user: User, code: str, *, ip: str | None,
+                           policy: LoginPolicy) -> list[str]:
+    """Give ``user`` new recovery codes, once a current code proves it is them."""
+    _prove_second_factor(user, code, ip=ip, policy=policy)
+    return two_factor.new_recovery_codes(user)
+
+
+def turn_off_two_factor(user: User, code: str, *, required: bool, ip: str | None,
+                        policy: LoginPolicy) -> None:
+    """Turn ``user``'s second factor off at their request, proven by a current code."""
+    if required:
+        raise AccountError(TWO_FACTOR_REQUIRED)
+    _prove_second_factor(user, code, ip=ip, policy=policy)
+    two_factor.disable(user)
+
+
+def _prove_second_factor(user: User, code: str, *, ip: str | None, policy: LoginPolicy) -> None:
+    # A wrong code is recorded before this raises: the caller commits, to keep the record.
+    outcome = check_second_factor(user, code, ip=ip, policy=policy)
+    if outcome.user is None:
+        raise AccountError(outcome.error or "That code is not right.")
 
 
 def reset_two_factor(user: User, *, actor: User | None) -> None:

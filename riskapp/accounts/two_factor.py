@@ -13,6 +13,7 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
+from enum import StrEnum
 
 import pyotp
 import segno
@@ -94,18 +95,23 @@ def enable(user: User, secret: str, code: str) -> list[str]:
     return codes
 
 
-def check_code(user: User, code: str) -> str | None:
-    """Spend ``code`` (from the app, or a recovery code) as ``user``'s second factor.
+class Proof(StrEnum):
+    """How a user proved the second factor."""
 
-    Returns how it was proven, "app" or "recovery code", or None if the code is wrong or used.
-    """
+    APP = "app"
+    RECOVERY_CODE = "recovery code"
+
+
+def check_code(user: User, code: str) -> Proof | None:
+    """Spend ``code`` (from the app, or a recovery code) as ``user``'s second factor; return
+    how it proved it, or None if it is wrong or already used."""
     if not user.uses_two_factor:
         return None
     step = matching_step(user.totp_secret or "", code, after=user.totp_last_step)
     if step is not None and _claim_step(user, step):
-        return "app"
+        return Proof.APP
     if _spend_recovery_code(user, code):
-        return "recovery code"
+        return Proof.RECOVERY_CODE
     return None
 
 
@@ -116,23 +122,16 @@ def recovery_codes_left(user: User) -> int:
     ) or 0
 
 
-def new_recovery_codes(user: User, code: str) -> list[str]:
-    """Replace ``user``'s recovery codes, once a current code proves it is them."""
-    if check_code(user, code) is None:
-        raise TwoFactorError("That code is not right.")
+def new_recovery_codes(user: User) -> list[str]:
+    """Replace ``user``'s recovery codes (the caller has checked a current code)."""
     codes = _replace_recovery_codes(user)
     audit.record("user.recovery_codes_replaced", actor=user, target=_target(user),
                  summary="Made new recovery codes; the old ones no longer work")
     return codes
 
 
-def disable(user: User, code: str, *, required: bool) -> None:
-    """Turn two-factor sign-in off at the user's request, proven by a current code."""
-    if required:
-        raise TwoFactorError("Your role must use two-factor sign-in, so it cannot be turned off. "
-                             "To move to a new phone, ask an administrator to reset it.")
-    if check_code(user, code) is None:
-        raise TwoFactorError("That code is not right.")
+def disable(user: User) -> None:
+    """Turn two-factor sign-in off (the caller has checked the role and a current code)."""
     _clear(user)
     audit.record("user.two_factor_disabled", actor=user, target=_target(user),
                  summary="Turned off two-factor sign-in")
@@ -175,9 +174,6 @@ def _spend_recovery_code(user: User, code: str) -> bool:
         .values(used_at=utcnow())
         .execution_options(synchronize_session=False)
     ).rowcount
-    if spent:
-        audit.record("auth.recovery_code_used", actor=user, target=_target(user),
-                     summary=f"Signed in with a recovery code; {recovery_codes_left(user)} left")
     return bool(spent)
 
 

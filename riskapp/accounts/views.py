@@ -61,8 +61,8 @@ def second_factor_sign_in() -> str | Response:
         if outcome.user is not None:
             auth_session.sign_in(outcome.user)
             db.session.commit()
-            if outcome.proof == "recovery code":
-                left = second_factor.recovery_codes_left(outcome.user)
+            if outcome.recovery_codes_left is not None:
+                left = outcome.recovery_codes_left
                 flash(f"You signed in with a recovery code; {left} left. If your phone is lost, "
                       "an administrator can reset your two-factor sign-in so you can set up "
                       "the new one.", "warning")
@@ -141,9 +141,10 @@ def replace_recovery_codes() -> str | Response:
         return redirect(url_for(".two_factor"))
     if form.validate_on_submit():
         try:
-            codes = second_factor.new_recovery_codes(user, form.code.data)
-        except second_factor.TwoFactorError as error:
-            db.session.rollback()
+            codes = accounts.replace_recovery_codes(
+                user, form.code.data, ip=request.remote_addr, policy=auth_session.login_policy())
+        except accounts.AccountError as error:
+            db.session.commit()  # keep the record of the failed attempt
             form.code.errors = [*form.code.errors, str(error)]
         else:
             db.session.commit()
@@ -160,10 +161,11 @@ def disable_two_factor() -> str | Response:
         return redirect(url_for(".two_factor"))
     if form.validate_on_submit():
         try:
-            second_factor.disable(user, form.code.data,
-                                  required=auth_session.two_factor_required(user))
-        except second_factor.TwoFactorError as error:
-            db.session.rollback()
+            accounts.turn_off_two_factor(
+                user, form.code.data, required=auth_session.two_factor_required(user),
+                ip=request.remote_addr, policy=auth_session.login_policy())
+        except accounts.AccountError as error:
+            db.session.commit()  # keep the record of a failed attempt
             form.code.errors = [*form.code.errors, str(error)]
         else:
             db.session.commit()

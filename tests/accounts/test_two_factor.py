@@ -31,6 +31,7 @@ from tests.accounts.session_checks import is_signed_in, sent_to_sign_in
 from tests.conftest import PASSWORD
 
 Events = Callable[[str], list[AuditEvent]]
+Enrolled = Callable[..., tuple[User, str, list[str]]]
 START = 1_800_000_000.0  # a moment well inside a 30-second step
 
 
@@ -79,9 +80,17 @@ def sign_in_with_password(app: Flask, user: User, next_url: str | None = None) -
     return client, client.post(url, data={"email": user.email, "password": PASSWORD})
 
 
+def signed_in_with_code(app: Flask, user: User, secret: str, clock: Clock) -> FlaskClient:
+    """A client signed in with the password and the app's code; the clock then moves on a
+    step, so the next code the test takes is unused."""
+    client, _ = sign_in_with_password(app, user)
+    client.post("/login/code", data={"code": clock.code(secret)})
+    clock.advance(two_factor.STEP_SECONDS)
+    return client
+
+
 @pytest.fixture
-def enrolled(app: Flask, make_user: Callable[..., User], clock: Clock
-             ) -> Callable[..., tuple[User, str, list[str]]]:
+def enrolled(app: Flask, make_user: Callable[..., User], clock: Clock) -> Enrolled:
     """Make a user who has turned on two-factor sign-in through the pages; return the user,
     the secret their app holds and their recovery codes."""
 
@@ -169,7 +178,7 @@ def test_officers_are_encouraged_to_turn_it_on_and_not_made_to(
 # --- Signing in -----------------------------------------------------------------------------
 
 def test_the_password_alone_does_not_sign_in_a_user_with_two_factor(
-    app: Flask, enrolled: Callable[..., tuple[User, str, list[str]]],
+    app: Flask, enrolled: Enrolled,
 ) -> None:
     user, _, _ = enrolled()
 
@@ -181,7 +190,7 @@ def test_the_password_alone_does_not_sign_in_a_user_with_two_factor(
 
 
 def test_the_code_from_the_app_finishes_signing_in_and_goes_where_the_user_was_going(
-    app: Flask, enrolled: Callable[..., tuple[User, str, list[str]]], clock: Clock,
+    app: Flask, enrolled: Enrolled, clock: Clock,
     audit_events: Events,
 ) -> None:
     user, secret, _ = enrolled()
@@ -197,7 +206,7 @@ def test_the_code_from_the_app_finishes_signing_in_and_goes_where_the_user_was_g
 
 
 def test_a_code_from_the_step_before_or_after_is_accepted_for_clock_drift(
-    app: Flask, enrolled: Callable[..., tuple[User, str, list[str]]], clock: Clock,
+    app: Flask, enrolled: Enrolled, clock: Clock,
 ) -> None:
     user, secret, _ = enrolled()
     clock.advance(two_factor.STEP_SECONDS * 5)
@@ -212,7 +221,7 @@ def test_a_code_from_the_step_before_or_after_is_accepted_for_clock_drift(
 
 
 def test_an_old_code_is_refused(
-    app: Flask, enrolled: Callable[..., tuple[User, str, list[str]]], clock: Clock,
+    app: Flask, enrolled: Enrolled, clock: Clock,
 ) -> None:
     user, secret, _ = enrolled()
     client, _ = sign_in_with_password(app, user)
@@ -225,7 +234,7 @@ def test_an_old_code_is_refused(
 
 
 def test_a_code_that_signed_in_once_is_refused_the_second_time(
-    app: Flask, enrolled: Callable[..., tuple[User, str, list[str]]], clock: Clock,
+    app: Flask, enrolled: Enrolled, clock: Clock,
     audit_events: Events,
 ) -> None:
     user, secret, _ = enrolled()
@@ -243,7 +252,7 @@ def test_a_code_that_signed_in_once_is_refused_the_second_time(
 
 
 def test_wrong_codes_count_towards_the_sign_in_lockout(
-    app: Flask, enrolled: Callable[..., tuple[User, str, list[str]]], clock: Clock,
+    app: Flask, enrolled: Enrolled, clock: Clock,
 ) -> None:
     user, secret, _ = enrolled()
     client, _ = sign_in_with_password(app, user)
@@ -257,7 +266,7 @@ def test_wrong_codes_count_towards_the_sign_in_lockout(
 
 
 def test_the_code_page_without_a_password_first_sends_to_sign_in(
-    app: Flask, enrolled: Callable[..., tuple[User, str, list[str]]], clock: Clock,
+    app: Flask, enrolled: Enrolled, clock: Clock,
 ) -> None:
     enrolled()
     client = app.test_client()
@@ -269,7 +278,7 @@ def test_the_code_page_without_a_password_first_sends_to_sign_in(
 
 
 def test_the_code_step_lapses_after_five_minutes(
-    app: Flask, enrolled: Callable[..., tuple[User, str, list[str]]], clock: Clock,
+    app: Flask, enrolled: Enrolled, clock: Clock,
 ) -> None:
     user, secret, _ = enrolled()
     client, _ = sign_in_with_password(app, user)
@@ -284,7 +293,7 @@ def test_the_code_step_lapses_after_five_minutes(
 
 
 def test_a_password_reset_between_the_two_steps_voids_the_first(
-    app: Flask, enrolled: Callable[..., tuple[User, str, list[str]]], clock: Clock,
+    app: Flask, enrolled: Enrolled, clock: Clock,
     runner: Any,
 ) -> None:
     user, secret, _ = enrolled()
@@ -300,7 +309,7 @@ def test_a_password_reset_between_the_two_steps_voids_the_first(
 # --- Recovery codes -------------------------------------------------------------------------
 
 def test_a_recovery_code_signs_in_once(
-    app: Flask, enrolled: Callable[..., tuple[User, str, list[str]]], audit_events: Events,
+    app: Flask, enrolled: Enrolled, audit_events: Events,
 ) -> None:
     user, _, codes = enrolled()
     first, _ = sign_in_with_password(app, user)
@@ -319,12 +328,10 @@ def test_a_recovery_code_signs_in_once(
 
 
 def test_new_recovery_codes_replace_the_old_ones(
-    app: Flask, enrolled: Callable[..., tuple[User, str, list[str]]], clock: Clock,
+    app: Flask, enrolled: Enrolled, clock: Clock,
 ) -> None:
     user, secret, old_codes = enrolled()
-    client, _ = sign_in_with_password(app, user)
-    client.post("/login/code", data={"code": clock.code(secret)})
-    clock.advance(two_factor.STEP_SECONDS)
+    client = signed_in_with_code(app, user, secret, clock)
 
     refused = client.post("/account/two-factor/recovery-codes", data={"new-code": "000000"})
     page = client.post("/account/two-factor/recovery-codes",
@@ -342,16 +349,29 @@ def test_new_recovery_codes_replace_the_old_ones(
     assert is_signed_in(with_new)
 
 
+def test_wrong_codes_on_the_account_page_count_towards_the_lockout_too(
+    app: Flask, enrolled: Enrolled, clock: Clock,
+) -> None:
+    user, secret, _ = enrolled()
+    client = signed_in_with_code(app, user, secret, clock)  # a session left open
+    for guess in ("111111", "222222", "333333"):  # LOGIN_MAX_FAILURES is 3 here
+        client.post("/account/two-factor/off", data={"off-code": guess})
+
+    response = client.post("/account/two-factor/off", data={"off-code": clock.code(secret)})
+
+    assert "Too many failed sign-in attempts" in response.text
+    db.session.expire_all()
+    assert db.session.get(User, user.id).uses_two_factor
+
+
 # --- Turning it off, and resets -------------------------------------------------------------
 
 def test_an_officer_turns_it_off_with_a_current_code(
-    app: Flask, enrolled: Callable[..., tuple[User, str, list[str]]], clock: Clock,
+    app: Flask, enrolled: Enrolled, clock: Clock,
     audit_events: Events,
 ) -> None:
     user, secret, _ = enrolled()
-    client, _ = sign_in_with_password(app, user)
-    client.post("/login/code", data={"code": clock.code(secret)})
-    clock.advance(two_factor.STEP_SECONDS)
+    client = signed_in_with_code(app, user, secret, clock)
 
     refused = client.post("/account/two-factor/off", data={"off-code": "000000"})
     client.post("/account/two-factor/off", data={"off-code": clock.code(secret)})
@@ -367,13 +387,12 @@ def test_an_officer_turns_it_off_with_a_current_code(
 
 
 def test_an_administrator_who_lost_a_phone_is_reset_by_another_and_enrols_again(
-    app: Flask, enrolled: Callable[..., tuple[User, str, list[str]]], clock: Clock,
+    app: Flask, enrolled: Enrolled, clock: Clock,
     login_as: Callable[..., FlaskClient], audit_events: Events,
 ) -> None:
     admin, secret, _ = enrolled(Role.ADMIN)
     colleague, colleague_secret, _ = enrolled(Role.ADMIN)
-    helper, _ = sign_in_with_password(app, colleague)
-    helper.post("/login/code", data={"code": clock.code(colleague_secret)})
+    helper = signed_in_with_code(app, colleague, colleague_secret, clock)
 
     turned_off = helper.post(f"/admin/users/{admin.id}/reset-two-factor", follow_redirects=True)
 
@@ -386,7 +405,7 @@ def test_an_administrator_who_lost_a_phone_is_reset_by_another_and_enrols_again(
 
 
 def test_the_cli_resets_a_second_factor_when_no_administrator_can_sign_in(
-    enrolled: Callable[..., tuple[User, str, list[str]]], runner: Any,
+    enrolled: Enrolled, runner: Any,
 ) -> None:
     admin, _, _ = enrolled(Role.ADMIN)
 
@@ -442,12 +461,10 @@ def test_a_new_administrator_chooses_a_password_first_then_turns_it_on(
 
 
 def test_an_administrator_cannot_turn_it_off(
-    app: Flask, enrolled: Callable[..., tuple[User, str, list[str]]], clock: Clock,
+    app: Flask, enrolled: Enrolled, clock: Clock,
 ) -> None:
     admin, secret, _ = enrolled(Role.ADMIN)
-    client, _ = sign_in_with_password(app, admin)
-    client.post("/login/code", data={"code": clock.code(secret)})
-    clock.advance(two_factor.STEP_SECONDS)
+    client = signed_in_with_code(app, admin, secret, clock)
 
     status = client.get("/account/two-factor").get_data(as_text=True)
     response = client.post("/account/two-factor/off", data={"off-code": clock.code(secret)})
