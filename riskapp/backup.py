@@ -38,7 +38,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import Engine, text
 
-from riskapp.assessments.evidence import UPLOAD_FOLDER
+from riskapp.assessments.evidence import UPLOAD_FOLDER, upload_folder
 from riskapp.audit import services as audit
 from riskapp.database import db, utcnow
 
@@ -75,8 +75,8 @@ def create_backup(folder: Path | None = None) -> Path:
         dump = Path(scratch) / DATABASE_MEMBERS[dialect]
         _dump(engine, dialect, dump)
         members = {DATABASE_MEMBERS[dialect]: dump} | {
-            f"{UPLOAD_FOLDER}/{path.relative_to(_uploads()).as_posix()}": path
-            for path in sorted(_uploads().rglob("*")) if path.is_file()}
+            f"{UPLOAD_FOLDER}/{path.relative_to(upload_folder()).as_posix()}": path
+            for path in sorted(upload_folder().rglob("*")) if path.is_file()}
         manifest = {"format": FORMAT, "created_at": created.isoformat(), "database": dialect,
                     "revision": _revision(engine),
                     "members": {name: _sha256(path) for name, path in members.items()}}
@@ -187,10 +187,14 @@ def _put_back_uploads(source: Path) -> int:
     for path in sorted(source.rglob("*")) if source.is_dir() else ():
         if not path.is_file():
             continue
-        target = _uploads() / path.relative_to(source)
+        target = upload_folder() / path.relative_to(source)
         target.parent.mkdir(parents=True, exist_ok=True)
         if not target.exists():
-            shutil.copyfile(path, target)
+            # Under a temporary name first: a restore cut short must not leave half a file
+            # where later restores and uploads take the file as already there.
+            temporary = target.with_name(f".{target.name}.{os.getpid()}")
+            shutil.copyfile(path, temporary)
+            temporary.replace(target)
         count += 1
     return count
 
@@ -203,10 +207,6 @@ def _dialect(engine: Engine) -> str:
     if name not in DATABASE_MEMBERS:
         raise BackupError(f"riskapp cannot back up a {name} database.")
     return name
-
-
-def _uploads() -> Path:
-    return Path(current_app.instance_path) / UPLOAD_FOLDER
 
 
 def _revision(engine: Engine) -> str:

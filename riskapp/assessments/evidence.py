@@ -105,12 +105,12 @@ def safe_name(filename: str, kind: str) -> str:
     return f"{stem[:110]}.{kind}"
 
 
-def _folder() -> Path:
+def upload_folder() -> Path:
     return Path(current_app.instance_path) / UPLOAD_FOLDER
 
 
 def stored_path(sha256: str) -> Path:
-    return _folder() / sha256[:2] / sha256
+    return upload_folder() / sha256[:2] / sha256
 
 
 def read_upload(upload: FileStorage) -> bytes:
