@@ -6,7 +6,7 @@ import enum
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from riskapp.accounts.models import User
@@ -242,7 +242,8 @@ _CRITICALITY_RANK = case(
     {member.value: member.rank for member in Criticality}, value=Vendor.criticality
 )
 _SORT_COLUMNS = {
-    # The name as uniqueness sees it, casefolded: its unique index gives the order unsorted.
+    # The name as uniqueness sees it, casefolded: ix_vendors_working_by_name gives working
+    # vendors in this order unsorted.
     SortKey.NAME: Vendor.name_key,
     SortKey.CATEGORY: Vendor.category,
     SortKey.CRITICALITY: _CRITICALITY_RANK,
@@ -253,24 +254,11 @@ _SORT_COLUMNS = {
 
 def vendor_select(query: VendorQuery) -> Select[tuple[Vendor]]:
     """Return the SELECT for the vendors matching ``query``, in its order."""
-    order = _SORT_COLUMNS[query.sort]
-    return (select(Vendor).options(selectinload(Vendor.domains))
-            .where(*_matching(query))
-            .order_by(order.desc() if query.descending else order.asc(), Vendor.id))
-
-
-def count_matching(query: VendorQuery) -> int:
-    """How many vendors match ``query``: a count of ids, which the indexes answer without
-    reading a row (counting over ``vendor_select`` would read and sort every one)."""
-    return db.session.scalar(select(func.count(Vendor.id)).where(*_matching(query))) or 0
-
-
-def _matching(query: VendorQuery) -> list[ColumnElement[bool]]:
-    conditions = []
+    statement = select(Vendor).options(selectinload(Vendor.domains))
     if query.text:
         name_pattern = "%" + _escape_like(query.text.lower()) + "%"
         domain_pattern = "%" + _escape_like(ascii_search_text(query.text)) + "%"
-        conditions.append(or_(
+        statement = statement.where(or_(
             func.lower(Vendor.name).like(name_pattern, escape="\\"),
             Vendor.domains.any(VendorDomain.domain.like(domain_pattern, escape="\\")),
         ))
@@ -280,10 +268,11 @@ def _matching(query: VendorQuery) -> list[ColumnElement[bool]]:
         (Vendor.status, query.status),
     ):
         if value is not None:
-            conditions.append(column == value.value)
+            statement = statement.where(column == value.value)
     archived = Vendor.archived_at.is_not(None)
-    conditions.append(archived if query.archived else ~archived)
-    return conditions
+    statement = statement.where(archived if query.archived else ~archived)
+    order = _SORT_COLUMNS[query.sort]
+    return statement.order_by(order.desc() if query.descending else order.asc(), Vendor.id)
 
 
 def _escape_like(text: str) -> str:

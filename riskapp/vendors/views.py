@@ -34,9 +34,8 @@ def index() -> str:
     query = services.VendorQuery.from_args(request.args)
     page = db.paginate(
         services.vendor_select(query), per_page=services.PAGE_SIZE, max_per_page=100,
-        error_out=False, count=False,
+        error_out=False,
     )
-    page.total = services.count_matching(query)
     return render_template(
         "vendors/index.html", page=page, query=query,
         categories=Category, criticalities=Criticality, statuses=VendorStatus,
