@@ -68,12 +68,13 @@ class Outcome:
 def prepare(app: Flask, count: int) -> Prepared:
     """``count`` vendors, each with an assessment sent to it and a share link, committed."""
     with app.app_context():
-        if not assessments.offered_versions():
-            questionnaires.publish_library(questionnaires.library(), actor=None)
         versions = assessments.offered_versions()
+        if not versions:
+            questionnaires.publish_library(questionnaires.library(), actor=None)
+            versions = assessments.offered_versions()
         officer = bench_user(OFFICER_EMAIL, Role.OFFICER, secrets.token_urlsafe(18))
         run = secrets.token_hex(3)  # names stay unique when the script runs again
-        tokens, ids = [], []
+        tokens, started = [], []
         for number in range(count):
             vendor = vendors.create_vendor(vendors.VendorFields(
                 name=f"Concurrent vendor {run}-{number}",
@@ -85,10 +86,10 @@ def prepare(app: Flask, count: int) -> Prepared:
                 respondent_name=f"Vendor {number}", link_days=1, actor=officer,
                 respondent_email=f"vendor{number}@concurrent.example")
             tokens.append(token)
-            ids.append(assessment.id)
-        definition = assessments.definition_of(
-            assessments.get_assessment(ids[0]).questionnaires[0])  # type: ignore[union-attr]
+            started.append(assessment)
+        definition = assessments.definition_of(started[0].questionnaires[0])
         section = max(definition.sections, key=lambda s: len(s.questions))
+        ids = [assessment.id for assessment in started]  # read before the commit expires them
         db.session.commit()
         return Prepared(f"/portal/0/{section.id}", tokens, ids)
 

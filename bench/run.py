@@ -14,8 +14,12 @@ import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench.results import Measure, machine, write
+
+if TYPE_CHECKING:
+    from bench.generate import Generated
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / ".work"
@@ -82,27 +86,27 @@ def _data(measures: list[Measure], args: argparse.Namespace) -> object:
             measures.append(Measure("data", "generate (PostgreSQL)", "s", [], note=(
                 f"not measured: {type(error).__name__}: {error}")[:300]))
         else:
-            _record_generation(measures, "PostgreSQL", on_postgres)
+            _record_generation(measures, "PostgreSQL", on_postgres, against=generated)
     return generated
 
 
-def _record_generation(measures: list[Measure], engine: str, generated: object) -> None:
-    """The generation's time and size; PostgreSQL's as a ratio to SQLite's, the embedded
-    default measured in the same run."""
-    counts = generated.counts  # type: ignore[attr-defined]
+def _record_generation(measures: list[Measure], engine: str, generated: Generated, *,
+                       against: Generated | None = None) -> None:
+    """The generation's time and size; with ``against`` (SQLite's, the embedded default
+    measured in the same run), as a ratio to its."""
+    counts = generated.counts
     shown = ", ".join(f"{counts.get(name, 0):,} {name}" for name in
                       ("vendors", "assessments", "assessment_answers", "scan_findings",
                        "agreements", "reminder_deliveries", "audit_events"))
-    on_sqlite = {m.name: m.median for m in measures if m.part == "data" and "SQLite" in m.name}
-    baseline = {} if engine == "SQLite" else {"baseline": "SQLite"}
-    measures.append(Measure("data", f"generate ({engine})", "s",
-                            [generated.seconds],  # type: ignore[attr-defined]
-                            baseline_value=on_sqlite.get("generate (SQLite)"),
-                            note=shown, extra={"counts": counts}, **baseline))
+    baseline = "" if against is None else "SQLite"
+    measures.append(Measure("data", f"generate ({engine})", "s", [generated.seconds],
+                            baseline=baseline,
+                            baseline_value=None if against is None else against.seconds,
+                            note=shown, extra={"counts": counts}))
     measures.append(Measure("data", f"database size ({engine})", "MB",
-                            [generated.database_bytes / 1e6],  # type: ignore[attr-defined]
-                            baseline_value=on_sqlite.get("database size (SQLite)"),
-                            **baseline))
+                            [generated.database_bytes / 1e6], baseline=baseline,
+                            baseline_value=None if against is None else
+                            against.database_bytes / 1e6))
 
 
 def _pages(measures: list[Measure], generated: object) -> None:
