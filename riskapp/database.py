@@ -9,9 +9,11 @@ is locked", busy timeout or not. PostgreSQL needs none of this.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from flask import has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Engine, MetaData, event
@@ -105,3 +107,13 @@ def sqlite_begin_mode() -> str:
     if has_request_context() and request.method in READ_ONLY_METHODS:
         return "DEFERRED"
     return "IMMEDIATE"
+
+
+def read_json(text: str | bytes) -> Any:
+    """A JSON column's value: orjson reads the answers three times as fast as the standard
+    library (a rescore reads a million); what it refuses (NaN, integers past 64 bits, which
+    json.dumps writes) goes to the standard library."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)

@@ -1,7 +1,8 @@
 """Results worth keeping between requests until the data they were computed from changes.
 
 Every change to the data appends an event to the audit chain (the app's rule, held route by
-route by the tests), and the chain head holds the newest event's hash. So that hash names the
+route by the tests; a finished scan shows through the vendor's new rating, which is audited),
+and the chain head holds the newest event's hash. So that hash names the
 state of the data: a result computed while it was ``h`` holds until it is something else.
 Reading it is one primary-key lookup, where the results kept here (every vendor's deadlines,
 the BAA standing of every PHI vendor) take a scan of thousands of rows.

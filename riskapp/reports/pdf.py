@@ -89,7 +89,7 @@ def runs(value: str) -> list[tuple[str | None, str]]:
     """Split ``value`` into runs: ``(None, text)`` for the body font, ``(fallback, text)``
     for characters only the fallback font has."""
     found = fonts()
-    if value.isascii():  # nearly every value, and the body font has every ASCII character
+    if value.isascii():  # nearly every value; the body font has every printable ASCII one
         return [(None, value)] if value else []
     result: list[tuple[str | None, str]] = []
     for char in value:
