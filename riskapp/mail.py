@@ -14,6 +14,8 @@ from email.message import EmailMessage
 
 from flask import current_app
 
+from riskapp.one_line import one_line
+
 log = logging.getLogger(__name__)
 SMTP_TIMEOUT = 15
 
@@ -33,7 +35,7 @@ def send(to: str, subject: str, body: str) -> Sent:
     config = current_app.config
     # A subject may name a vendor, and a vendor's name may hold a line break: a header is
     # one line, and the email package refuses (ValueError) rather than send a broken one.
-    subject = " ".join(subject.split())
+    subject = one_line(subject)
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = config["MAIL_FROM"], to, subject
     message.set_content(body)

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import enum
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+from riskapp.one_line import one_line
 
 DEFAULT_OFFSETS = (90, 30, 7, 0)
 MAX_OFFSET = 3650  # ten years: anything further is a typo, not a reminder
@@ -285,13 +286,3 @@ def _when(days: int) -> str:
 
 def _days(count: int) -> str:
     return f"{count} day{'' if count == 1 else 's'}"
-
-
-_LINE_BREAKING = {"Cc", "Zl", "Zp"}  # control characters, line and paragraph separators
-
-
-def one_line(text: str) -> str:
-    """Turn control characters and line breaks into spaces, and runs of spaces into one."""
-    cleaned = "".join(" " if unicodedata.category(char) in _LINE_BREAKING else char
-                      for char in text)
-    return " ".join(cleaned.split())
