@@ -93,7 +93,7 @@ def _terms(world: World, vendor: Row, status: BaaStatus, phi: bool) -> Row:
 
 
 def baa_scoring_status(world: World, vendor: Row) -> str:
-    """What the rating reads of the vendor's BAA today (see ``scoring.services.baa_status``)."""
+    """What the rating reads of the vendor's BAA today (see ``scoring.services.gather_all``)."""
     return _state(world, vendor).scoring_status
 
 

@@ -384,12 +384,15 @@ class ScoredQuestionnaire:
     result: Score
 
 
-def scored(assessment: Assessment) -> list[ScoredQuestionnaire]:
+def scored(assessment: Assessment, saved: Mapping[int, dict[str, Answer]] | None = None
+           ) -> list[ScoredQuestionnaire]:
+    """Score each of the assessment's questionnaires on its answers: ``saved``, by
+    questionnaire version id, when they are already read, else read now."""
+    saved = answers_by_questionnaire(assessment) if saved is None else saved
     parts = []
-    saved = answers_by_questionnaire(assessment)
     for entry in assessment.questionnaires:
         questionnaire = definition_of(entry)
-        given = saved[entry.questionnaire_version_id]
+        given = saved.get(entry.questionnaire_version_id, {})
         parts.append(ScoredQuestionnaire(entry, questionnaire, given,
                                          score(questionnaire, given)))
     return parts

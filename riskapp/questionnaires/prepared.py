@@ -51,7 +51,6 @@ class PreparedQuestion:
     :param rows: a group's sub-questions; ``labels`` the short-text ones that name a row.
     """
 
-    question: Question
     id: str
     text: str
     shown: Predicate | None
@@ -71,7 +70,6 @@ class PreparedQuestion:
 
 @dataclass(frozen=True, eq=False, slots=True)
 class PreparedSection:
-    section: Section
     id: str
     title: str
     weight: float
@@ -97,7 +95,7 @@ def _compiled(condition: str | None) -> Predicate | None:
 
 
 def _prepare_section(section: Section) -> PreparedSection:
-    return PreparedSection(section, section.id, section.title, section.weight, section.intake,
+    return PreparedSection(section.id, section.title, section.weight, section.intake,
                            _compiled(section.show_if),
                            tuple(_prepare_question(question) for question in section.questions))
 
@@ -114,7 +112,7 @@ def _prepare_question(question: Question) -> PreparedQuestion:
         rows = tuple(_prepare_question(sub) for sub in question.questions)
         labels = tuple(sub.id for sub in question.questions if sub.type == "short_text")
     return PreparedQuestion(
-        question=question, id=question.id, text=question.text,
+        id=question.id, text=question.text,
         shown=_compiled(question.show_if), choices=choices, offered=offered,
         scored=question.is_scored(), weight=question.weight,
         policy=question.not_applicable.scoring if question.not_applicable else "excluded",
@@ -167,18 +165,23 @@ def _date_key(value: Any, today: dt.date) -> Hashable | None:
 
 def _remembered(rate: RateOf, key: Callable[[Any, dt.date], Hashable | None]) -> RateOf:
     """``rate``, remembering its result for up to :data:`REMEMBERED` answers that ``key``
-    names (an answer it names ``None`` is rated anew every time)."""
-    known: dict[Hashable, tuple[Risk, float] | None] = {}
+    names, forgotten all at once when full (a date's key holds the day, so old ones go
+    stale); an answer it names ``None`` is rated anew every time."""
+    # Each result boxed in a 1-tuple, so one get() tells "not known" from a known None: an
+    # ``in`` then a ``[]`` could fail if another thread cleared ``known`` in between.
+    known: dict[Hashable, tuple[tuple[Risk, float] | None]] = {}
 
     def rated(value: Any, today: dt.date) -> tuple[Risk, float] | None:
         named = key(value, today)
         if named is None:
             return rate(value, today)
-        if named in known:
-            return known[named]
+        found = known.get(named)
+        if found is not None:
+            return found[0]
         result = rate(value, today)
-        if len(known) < REMEMBERED:
-            known[named] = result
+        if len(known) >= REMEMBERED:
+            known.clear()
+        known[named] = (result,)
         return result
 
     return rated

@@ -182,8 +182,7 @@ def _score_rows(group: PreparedQuestion, rows: object, env: Mapping[str, object]
 
 def _raised(question: PreparedQuestion, risk: Risk, row: str = "") -> RaisedFinding:
     return built(RaisedFinding, question_id=question.id, question=question.text,
-                  answer=risk.answer, finding=risk.finding, citation=question.citation, row=row)
-
+                 answer=risk.answer, finding=risk.finding, citation=question.citation, row=row)
 
 
 def _total(prepared: PreparedQuestionnaire, tallies: dict[str, _Tally], intake: _Tally,
@@ -197,7 +196,7 @@ def _total(prepared: PreparedQuestionnaire, tallies: dict[str, _Tally], intake: 
     for sid in counted:
         section, tally, weight = sections[sid], tallies[sid], weights[sid]
         section_scores.append(built(SectionScore, section_id=sid, title=section.title,
-                                     risk=100 * _mean(tally, weight), weight=section.weight))
+                                    risk=100 * _mean(tally, weight), weight=section.weight))
         for question, risk, question_weight, answer, policy in tally:
             share = 100 * risk * (section.weight / total_weight) * (question_weight / weight)
             contributions.append(built(

@@ -230,12 +230,8 @@ def current_deadlines(on: date) -> list[Deadline]:
 def agenda(on: date, *, horizon_days: int = 90, deadlines: list[Deadline] | None = None
            ) -> Agenda:
     """What is overdue, and what falls in the next ``horizon_days``: of ``deadlines``, or of
-    every deadline, kept until the data changes."""
-    if deadlines is None:
-        return until_data_changes("agenda", (on, horizon_days),
-                                  lambda: agenda(on, horizon_days=horizon_days,
-                                                 deadlines=current_deadlines(on)))
-    found = deadlines
+    every deadline (:func:`current_deadlines`, kept until the data changes)."""
+    found = current_deadlines(on) if deadlines is None else deadlines
     horizon = on + timedelta(days=horizon_days)
     return Agenda([d for d in found if d.due_on < on],
                   [d for d in found if on <= d.due_on <= horizon])

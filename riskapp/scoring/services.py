@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from riskapp.accounts.models import User
 from riskapp.agreements import services as agreements
-from riskapp.agreements.models import Agreement, BaaStatus
+from riskapp.agreements.models import TERM_COLUMNS, Agreement, BaaStatus
 from riskapp.agreements.status import baa_state
 from riskapp.assessments import services as assessments
 from riskapp.assessments.models import (
@@ -33,9 +33,7 @@ from riskapp.assessments.services import ScoredQuestionnaire
 from riskapp.audit import services as audit
 from riskapp.database import db
 from riskapp.questionnaires.answers import Answer
-from riskapp.questionnaires.scoring import score
 from riskapp.scans.models import FindingAcceptance, Scan, ScanStatus
-from riskapp.scans.services import acceptances_by_fingerprint
 from riskapp.scoring.engine import (
     AnswerShare,
     AssessmentResult,
@@ -67,14 +65,6 @@ def current_profile() -> Profile:
     return load_profile(Path(current_app.config.get("SCORING_PROFILE") or DEFAULT_PROFILE))
 
 
-def baa_status(vendor: Vendor) -> str:
-    """The vendor's BAA as the rating reads it today: ``signed`` (and in force),
-    ``not_required``, or one of ``missing``, ``pending``, ``expired``, ``terminated`` and
-    ``refused``, which rate a PHI vendor critical when the profile's ``phi_without_baa``
-    gate is on."""
-    return agreements.state_of(vendor).scoring_status
-
-
 # --- gathering the inputs --------------------------------------------------------------------
 
 
@@ -93,10 +83,9 @@ def latest_finished_scan(vendor: Vendor) -> Scan | None:
 
 
 def assessment_result(assessment: Assessment,
-                      parts: list[ScoredQuestionnaire] | None = None) -> AssessmentResult:
-    """The recorded score, floor and intake risk, explained by each answer's share (of
-    ``parts``, the assessment scored again, when they are already at hand)."""
-    parts = assessments.scored(assessment) if parts is None else parts
+                      parts: list[ScoredQuestionnaire]) -> AssessmentResult:
+    """The recorded score, floor and intake risk, explained by each answer's share of
+    ``parts``, the assessment scored again."""
     count = len(parts) or 1
     answers = tuple(
         AnswerShare(part.questionnaire.title, c.question_id, c.question, c.answer,
@@ -108,11 +97,9 @@ def assessment_result(assessment: Assessment,
                             assessment.inherent_risk, answers, critical)
 
 
-def scan_result(scan: Scan, vendor: Vendor,
-                accepted: Mapping[str, FindingAcceptance] | None = None) -> ScanResult:
-    """The scan's findings, each with the officer's acceptance of its risk (``accepted`` by
-    fingerprint, read for the vendor when not given)."""
-    accepted = acceptances_by_fingerprint(vendor) if accepted is None else accepted
+def scan_result(scan: Scan, accepted: Mapping[str, FindingAcceptance]) -> ScanResult:
+    """The scan's findings, each with the officer's acceptance of its risk (``accepted``, the
+    vendor's acceptances by fingerprint)."""
     return ScanResult(scan.id, tuple(
         FindingFact(f.id, f.finding_id, f.title, f.severity, f.target,
                     accepted[f.fingerprint].reason if f.fingerprint in accepted else None)
@@ -121,35 +108,37 @@ def scan_result(scan: Scan, vendor: Vendor,
 
 def gather(vendor: Vendor) -> tuple[Inputs, Assessment | None, Scan | None]:
     """The engine's inputs for ``vendor``, with the assessment and scan they came from."""
-    assessment = latest_completed_assessment(vendor)
-    scan = latest_finished_scan(vendor)
-    facts = VendorFacts(vendor.category, vendor.criticality, vendor.stores_phi,
-                        vendor.processes_phi, vendor.transmits_phi)
-    return (Inputs(facts, assessment_result(assessment) if assessment else None,
-                   scan_result(scan, vendor) if scan else None, baa_status(vendor)),
-            assessment, scan)
+    return gather_all([vendor])[0]
 
 
 def gather_all(vendors: Sequence[Vendor]) -> list[tuple[Inputs, Assessment | None, Scan | None]]:
     """:func:`gather` for each of ``vendors``, in order, read in a few queries for them all
-    rather than a dozen for each."""
+    rather than a dozen for each.
+
+    The BAA reads as the rating reads it today: ``signed`` (and in force), ``not_required``,
+    or one of ``missing``, ``pending``, ``expired``, ``terminated`` and ``refused``, which rate
+    a PHI vendor critical when the profile's ``phi_without_baa`` gate is on.
+    """
     ids = [vendor.id for vendor in vendors]
     assessments_by_vendor = _latest_completed_assessments(ids)
     scans_by_vendor = _latest_finished_scans(ids)
     saved = _answers_by_assessment([a.id for a in assessments_by_vendor.values()])
-    accepted = _acceptances_by_vendor(ids)
-    agreements_by_vendor = {agreement.vendor_id: agreement for agreement in db.session.scalars(
-        select(Agreement).where(Agreement.vendor_id.in_(ids)))}
+    accepted = _acceptances_by_vendor(list(scans_by_vendor))  # read for scanned ones only
+    terms_by_vendor = {terms.vendor_id: terms for terms in db.session.execute(
+        select(*TERM_COLUMNS).where(Agreement.vendor_id.in_(ids)))}
+    today = agreements.today()
     gathered = []
     for vendor in vendors:
         assessment = assessments_by_vendor.get(vendor.id)
         scan = scans_by_vendor.get(vendor.id)
         facts = VendorFacts(vendor.category, vendor.criticality, vendor.stores_phi,
                             vendor.processes_phi, vendor.transmits_phi)
-        result = (assessment_result(assessment, _scored(assessment, saved.get(assessment.id, {})))
+        result = (assessment_result(assessment,
+                                    assessments.scored(assessment, saved.get(assessment.id, {})))
                   if assessment else None)
-        scanned = scan_result(scan, vendor, accepted.get(vendor.id, {})) if scan else None
-        baa = _baa_status(vendor, agreements_by_vendor.get(vendor.id))
+        scanned = scan_result(scan, accepted.get(vendor.id, {})) if scan else None
+        baa = baa_state(terms_by_vendor.get(vendor.id), handles_phi=vendor.handles_phi,
+                        today=today).scoring_status
         gathered.append((Inputs(facts, result, scanned, baa), assessment, scan))
     return gathered
 
@@ -170,6 +159,8 @@ def _latest_completed_assessments(vendor_ids: list[int]) -> dict[int, Assessment
                Assessment.status == Status.COMPLETED.value)
         .order_by(Assessment.vendor_id, Assessment.completed_at.desc().nulls_last(),
                   Assessment.id.desc())))
+    if not latest:
+        return {}
     loaded = {assessment.id: assessment for assessment in db.session.scalars(
         select(Assessment).where(Assessment.id.in_(latest.values()))
         .options(selectinload(Assessment.questionnaires)
@@ -183,6 +174,8 @@ def _latest_finished_scans(vendor_ids: list[int]) -> dict[int, Scan]:
         select(Scan.vendor_id, Scan.id)
         .where(Scan.vendor_id.in_(vendor_ids), Scan.status == ScanStatus.DONE.value)
         .order_by(Scan.vendor_id, Scan.finished_at.desc().nulls_last(), Scan.id.desc())))
+    if not latest:
+        return {}
     loaded = {scan.id: scan for scan in db.session.scalars(
         select(Scan).where(Scan.id.in_(latest.values())).options(selectinload(Scan.findings)))}
     return {vendor_id: loaded[scan_id] for vendor_id, scan_id in latest.items()}
@@ -192,6 +185,8 @@ def _answers_by_assessment(assessment_ids: list[int]
                            ) -> dict[int, dict[int, dict[str, Answer]]]:
     """Every saved answer of the assessments, by assessment and questionnaire version."""
     found: dict[int, dict[int, dict[str, Answer]]] = {}
+    if not assessment_ids:
+        return found
     for assessment_id, version_id, question_id, data in db.session.execute(
             select(AnswerRecord.assessment_id, AnswerRecord.questionnaire_version_id,
                    AnswerRecord.question_id, AnswerRecord.data)
@@ -201,33 +196,15 @@ def _answers_by_assessment(assessment_ids: list[int]
     return found
 
 
-def _scored(assessment: Assessment, saved: dict[int, dict[str, Answer]]
-            ) -> list[ScoredQuestionnaire]:
-    """:func:`riskapp.assessments.services.scored`, given the answers already read."""
-    parts = []
-    for entry in assessment.questionnaires:
-        questionnaire = assessments.definition_of(entry)
-        given = saved.get(entry.questionnaire_version_id, {})
-        parts.append(ScoredQuestionnaire(entry, questionnaire, given,
-                                         score(questionnaire, given)))
-    return parts
-
-
 def _acceptances_by_vendor(vendor_ids: list[int]) -> dict[int, dict[str, FindingAcceptance]]:
-    """:func:`acceptances_by_fingerprint` of each vendor."""
+    """:func:`~riskapp.scans.services.acceptances_by_fingerprint` of each vendor."""
     found: dict[int, dict[str, FindingAcceptance]] = {}
+    if not vendor_ids:
+        return found
     for row in db.session.scalars(select(FindingAcceptance)
                                   .where(FindingAcceptance.vendor_id.in_(vendor_ids))):
         found.setdefault(row.vendor_id, {})[row.fingerprint] = row
     return found
-
-
-def _baa_status(vendor: Vendor, agreement: Agreement | None) -> str:
-    """:func:`baa_status`, given the vendor's agreement (or that it has none)."""
-    if agreement is None:
-        return baa_state(None, handles_phi=vendor.handles_phi,
-                         today=agreements.today()).scoring_status
-    return agreements.state_of(vendor, agreement).scoring_status
 
 
 # --- storing ratings ------------------------------------------------------------------------
